@@ -43,6 +43,12 @@
 #define XENSND_KEY_VOLUME_MODE		"api.xensnd.volume"	/* "backend" | "software" */
 #define XENSND_KEY_TRANSPORT		"api.xensnd.transport"	/* "pointer:%p", in-process */
 
+struct spa_handle_factory;
+extern const struct spa_handle_factory xensnd_enum_factory;
+extern const struct spa_handle_factory xensnd_device_factory;
+extern const struct spa_handle_factory xensnd_pcm_sink_factory;
+extern const struct spa_handle_factory xensnd_pcm_source_factory;
+
 struct xensnd_transport;
 
 struct xensnd_transport_events {
