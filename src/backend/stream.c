@@ -1,0 +1,665 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <xen/errno.h>
+
+#include <xensnd/format.h>
+
+#include "card.h"
+#include "stream.h"
+#include "testsignal.h"
+
+#define ERR_MAX	XENSND_ERROR_MAX
+
+/* Responses carry -XEN_E*, the hypervisor's numbers (sndif.h). */
+static int32_t xen_status(int err)
+{
+	switch (err) {
+	case 0: return 0;
+	case -EBUSY: return -XEN_EBUSY;
+	case -ENOSPC: return -XEN_ENOSPC;
+	case -EAGAIN: return -XEN_EAGAIN;
+	case -ENOMEM: return -XEN_ENOMEM;
+	case -EIO: return -XEN_EIO;
+	case -EOPNOTSUPP: return -XEN_EOPNOTSUPP;
+	}
+	return -XEN_EINVAL;
+}
+
+static void arm_timer(struct stream *s);
+
+/* ---- output ---- */
+
+static void output_append(struct stream *s, const uint8_t *data, uint32_t n)
+{
+	const uint8_t *out = data;
+	int r;
+
+	if (s->wav.fd < 0 || n == 0)
+		return;
+	if (s->convert_buf != NULL) {
+		memcpy(s->convert_buf, data, n);
+		wav_convert(&s->wav_conv, s->convert_buf, n);
+		out = s->convert_buf;
+	}
+	r = wav_writer_append(&s->wav, out, n);
+	if (r < 0) {
+		be_log("%s: writing the WAV output failed (%s); the rest of this "
+		       "OPEN is not kept", s->name, strerror(-r));
+		wav_writer_close(&s->wav);
+	}
+}
+
+static int output_open(struct stream *s, char *err)
+{
+	const char *dir = s->be->opts->output_dir;
+	struct wav_format fmt;
+	char path[4096];
+
+	if (dir == NULL || s->cfg->capture)
+		return 0;
+	if (wav_format_for_sndif(s->format, s->channels, s->rate, &fmt,
+				 &s->wav_conv) < 0) {
+		snprintf(err, ERR_MAX, "format %u has no WAV representation", s->format);
+		return -EINVAL;
+	}
+	if (s->wav_conv.byteswap || s->wav_conv.flip_sign) {
+		s->convert_buf = malloc(s->buffer_sz);
+		if (s->convert_buf == NULL)
+			return -ENOMEM;
+	}
+	/* Never overwrite: the first free of name.wav, name.1.wav, ... */
+	for (unsigned n = 0; n < 10000; n++) {
+		int r;
+
+		if (n == 0)
+			snprintf(path, sizeof(path), "%s/%s.wav", dir, s->wav_base);
+		else
+			snprintf(path, sizeof(path), "%s/%s.%u.wav", dir, s->wav_base, n);
+		r = wav_writer_open(&s->wav, path, &fmt);
+		if (r == 0) {
+			be_log("%s: writing %s", s->name, path);
+			return 0;
+		}
+		if (r != -EEXIST) {
+			snprintf(err, ERR_MAX, "%s: %s", path, strerror(-r));
+			return -EIO;
+		}
+	}
+	snprintf(err, ERR_MAX, "%s/%s.*.wav: no free file name", dir, s->wav_base);
+	return -EIO;
+}
+
+/* ---- the clock ---- */
+
+static void send_position(struct stream *s)
+{
+	int r;
+
+	if (xensnd_back_ring_cur_pos(&s->ch.ring, s->position) < 0)
+		return;	/* frontend not consuming events: superseded later */
+	r = xensnd_back_channel_notify_event(&s->ch);
+	if (r < 0)
+		be_log("%s: notifying CUR_POS failed: %s", s->name, strerror(-r));
+	s->events++;
+}
+
+static void maybe_send_position(struct stream *s, bool force)
+{
+	uint64_t period;
+
+	if (s->period_sz == 0)
+		return;
+	period = s->position / s->period_sz;
+	if (period > s->last_period || force) {
+		s->last_period = period;
+		send_position(s);
+	}
+}
+
+static void consume(struct stream *s, uint64_t frames)
+{
+	uint32_t n = (uint32_t)(frames * s->frame_bytes);
+	uint32_t first = s->buffer_sz - s->q_head;
+
+	if (first > n)
+		first = n;
+	output_append(s, s->queue + s->q_head, first);
+	output_append(s, s->queue, n - first);
+	s->q_head = (s->q_head + n) % s->buffer_sz;
+	s->q_len -= n;
+	s->position += n;
+}
+
+static void update_playback(struct stream *s, uint64_t want)
+{
+	uint64_t queued = s->q_len / s->frame_bytes;
+	uint64_t take = want < queued ? want : queued;
+	bool emptied = take > 0 && take == queued;
+
+	consume(s, take);
+	if (take > 0)
+		s->started_consuming = true;
+	if (take < want && s->started_consuming && !s->in_underrun) {
+		s->in_underrun = true;
+		s->underruns++;
+		be_log("%s: underrun at position %" PRIu64 ": the guest sent no data "
+		       "in time; the device plays silence until it does",
+		       s->name, s->position);
+	} else if (take == want && take > 0) {
+		s->in_underrun = false;
+	}
+	/* A draining frontend waits for its last frames: report the
+	 * position when the queue runs dry even off a period boundary. */
+	maybe_send_position(s, emptied && s->position % (s->period_sz ? s->period_sz : 1));
+}
+
+static void update_capture(struct stream *s)
+{
+	uint64_t buffer_frames = s->buffer_sz / s->frame_bytes;
+
+	if (s->device_frames - s->read_frames > buffer_frames) {
+		if (!s->in_overrun) {
+			s->overruns++;
+			be_log("%s: overrun at frame %" PRIu64 ": the guest did not "
+			       "READ in time; the oldest frames are lost",
+			       s->name, s->device_frames);
+		}
+		s->in_overrun = true;
+		s->read_frames = s->device_frames - buffer_frames;
+	}
+	s->position = s->device_frames * s->frame_bytes;
+	maybe_send_position(s, false);
+}
+
+static void stream_update(struct stream *s, uint64_t now)
+{
+	uint64_t frames, want;
+
+	if (!s->opened)
+		return;
+	frames = device_clock_frames(&s->clock, now);
+	want = frames - s->device_frames;
+	s->device_frames = frames;
+	if (s->cfg->capture)
+		update_capture(s);
+	else
+		update_playback(s, want);
+}
+
+static void arm_timer(struct stream *s)
+{
+	struct itimerspec its = { 0 };
+	uint64_t period, next, t;
+
+	if (s->opened && s->run == RUN_RUNNING) {
+		period = s->period_sz ? s->period_sz / s->frame_bytes : 0;
+		if (period == 0)
+			period = s->rate / 100 ? s->rate / 100 : 1;	/* 10 ms */
+		next = (s->device_frames / period + 1) * period;
+		t = device_clock_time_of(&s->clock, next);
+		its.it_value.tv_sec = (time_t)(t / 1000000000u);
+		its.it_value.tv_nsec = (long)(t % 1000000000u);
+	}
+	timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void on_timer(struct loop_source *src, uint32_t events)
+{
+	struct stream *s = src->data;
+	uint64_t expirations;
+
+	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	stream_update(s, monotonic_ns());
+	arm_timer(s);
+	backend_state_changed(s->be);
+}
+
+/* ---- requests ---- */
+
+static void close_opened(struct stream *s, const char *why)
+{
+	if (!s->opened)
+		return;
+	if (s->q_len > 0) {
+		s->dropped_octets += s->q_len;
+		be_log("%s: %s dropped %u queued octets not yet played", s->name,
+		       why, s->q_len);
+	}
+	wav_writer_close(&s->wav);
+	s->be->mapped_pages -= s->buf.n_pages;
+	xensnd_back_buffer_unmap(&s->buf);
+	free(s->queue);
+	free(s->convert_buf);
+	s->queue = NULL;
+	s->convert_buf = NULL;
+	s->q_len = 0;
+	s->opened = false;
+	s->run = RUN_STOPPED;
+	arm_timer(s);
+}
+
+static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
+{
+	struct backend *be = s->be;
+	int r;
+
+	if (s->opened) {
+		snprintf(err, ERR_MAX, "already open (CLOSE first)");
+		return -EBUSY;
+	}
+	r = limits_check_open(&s->cfg->params, &s->limits, o, err, ERR_MAX);
+	if (r < 0)
+		return r;
+	r = xensnd_back_buffer_map(&s->buf, be->gnttab, (domid_t)s->card->guest,
+				   o->gref_directory, o->buffer_sz, err, ERR_MAX);
+	if (r < 0)
+		return r;
+	s->format = o->pcm_format;
+	s->channels = o->pcm_channels;
+	s->rate = o->pcm_rate;
+	s->frame_bytes = xensnd_frame_bytes(o->pcm_format, o->pcm_channels);
+	s->buffer_sz = o->buffer_sz;
+	s->period_sz = o->period_sz;
+	s->wav.fd = -1;
+	s->opened = true;	/* from here close_opened undoes everything */
+	be->mapped_pages += s->buf.n_pages;
+	if (!s->cfg->capture) {
+		s->queue = malloc(s->buffer_sz);
+		if (s->queue == NULL) {
+			close_opened(s, "failed OPEN");
+			return -ENOMEM;
+		}
+	}
+	r = output_open(s, err);
+	if (r < 0) {
+		close_opened(s, "failed OPEN");
+		return r;
+	}
+	device_clock_init(&s->clock, s->rate, be->opts->clock_drift_ppm);
+	s->run = RUN_STOPPED;
+	s->device_frames = s->position = s->last_period = 0;
+	s->q_head = s->q_len = 0;
+	s->read_frames = 0;
+	s->in_underrun = s->in_overrun = s->started_consuming = false;
+	s->opens++;
+	return 0;
+}
+
+static int do_close(struct stream *s, char *err)
+{
+	if (!s->opened) {
+		snprintf(err, ERR_MAX, "not open");
+		return -EINVAL;
+	}
+	stream_update(s, monotonic_ns());
+	close_opened(s, "CLOSE");
+	return 0;
+}
+
+static int check_opened(const struct stream *s, bool capture, char *err)
+{
+	if (!s->opened) {
+		snprintf(err, ERR_MAX, "stream is not open (OPEN first)");
+		return -EINVAL;
+	}
+	if (s->cfg->capture != capture) {
+		snprintf(err, ERR_MAX, "%s on a %s stream", capture ? "READ" : "WRITE",
+			 s->cfg->capture ? "capture" : "playback");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
+{
+	uint32_t tail, first;
+	int r = check_opened(s, false, err);
+
+	if (r < 0)
+		return r;
+	r = limits_check_rw(s->buffer_sz, s->frame_bytes, rw->offset, rw->length,
+			    err, ERR_MAX);
+	if (r < 0)
+		return r;
+	/* Account the time before this data arrived first, so an underrun
+	 * does not swallow it. */
+	stream_update(s, monotonic_ns());
+	if (rw->length > s->buffer_sz - s->q_len) {
+		snprintf(err, ERR_MAX, "%u octets do not fit: %u of %u queued "
+			 "(wait for CUR_POS)", rw->length, s->q_len, s->buffer_sz);
+		return -ENOSPC;
+	}
+	/* Copied out at once: the guest may reuse its buffer after the reply. */
+	tail = (s->q_head + s->q_len) % s->buffer_sz;
+	first = s->buffer_sz - tail;
+	if (first > rw->length)
+		first = rw->length;
+	memcpy(s->queue + tail, s->buf.data + rw->offset, first);
+	memcpy(s->queue, s->buf.data + rw->offset + first, rw->length - first);
+	s->q_len += rw->length;
+	return 0;
+}
+
+static void fill_from_input(struct stream *s, uint8_t *out, uint32_t frames)
+{
+	const struct wav_file *in = s->be->input;
+
+	if (in == NULL) {
+		testsignal_fill(out, s->format, s->channels, s->read_frames, frames);
+		return;
+	}
+	/* The limits made the stream's format the file's: copy, looping. */
+	uint64_t total = in->size / s->frame_bytes;
+
+	for (uint32_t done = 0; done < frames;) {
+		uint64_t at = (s->read_frames + done) % total;
+		uint64_t n = total - at;
+
+		if (n > frames - done)
+			n = frames - done;
+		memcpy(out + (size_t)done * s->frame_bytes,
+		       in->data + at * s->frame_bytes, n * s->frame_bytes);
+		done += (uint32_t)n;
+	}
+}
+
+static int do_read(struct stream *s, const struct xensnd_rw_req *rw, char *err)
+{
+	uint32_t frames;
+	int r = check_opened(s, true, err);
+
+	if (r < 0)
+		return r;
+	r = limits_check_rw(s->buffer_sz, s->frame_bytes, rw->offset, rw->length,
+			    err, ERR_MAX);
+	if (r < 0)
+		return r;
+	stream_update(s, monotonic_ns());
+	frames = rw->length / s->frame_bytes;
+	if (frames > s->device_frames - s->read_frames) {
+		snprintf(err, ERR_MAX, "%u frames asked, %" PRIu64 " captured so far "
+			 "(wait for CUR_POS)", frames, s->device_frames - s->read_frames);
+		return -EAGAIN;
+	}
+	fill_from_input(s, s->buf.data + rw->offset, frames);
+	s->read_frames += frames;
+	s->in_overrun = false;
+	return 0;
+}
+
+static void log_volume(const struct stream *s)
+{
+	char line[512];
+	size_t n = 0;
+
+	for (unsigned c = 0; c < s->channels && n < sizeof(line) - 32; c++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%.3f%s",
+				      c ? "," : "", s->volume[c] / 1000.0,
+				      s->mute[c] ? "(muted)" : "");
+	be_log("%s: volume %s dB", s->name, line);
+}
+
+static int do_control(struct stream *s, const struct xensnd_req *req, char *err)
+{
+	const struct xensnd_rw_req *rw = &req->op.rw;
+	bool volume = req->operation == XENSND_OP_SET_VOLUME ||
+		      req->operation == XENSND_OP_GET_VOLUME;
+	uint8_t *at;
+	int r;
+
+	if (!s->opened) {
+		snprintf(err, ERR_MAX, "stream is not open (OPEN first)");
+		return -EINVAL;
+	}
+	r = limits_check_control(s->buffer_sz, s->channels, volume ? 4 : 1,
+				 rw->offset, rw->length, err, ERR_MAX);
+	if (r < 0)
+		return r;
+	at = s->buf.data + rw->offset;
+	switch (req->operation) {
+	case XENSND_OP_SET_VOLUME:
+		memcpy(s->volume, at, rw->length);	/* int32, guest order */
+		break;
+	case XENSND_OP_GET_VOLUME:
+		memcpy(at, s->volume, rw->length);
+		return 0;
+	case XENSND_OP_MUTE:
+	case XENSND_OP_UNMUTE:
+		for (unsigned c = 0; c < s->channels; c++)
+			if (at[c])
+				s->mute[c] = req->operation == XENSND_OP_MUTE;
+		break;
+	}
+	log_volume(s);
+	return 0;
+}
+
+static int do_trigger(struct stream *s, uint8_t type, char *err)
+{
+	enum stream_run_state next;
+	uint64_t now = monotonic_ns();
+	int r;
+
+	if (!s->opened) {
+		snprintf(err, ERR_MAX, "stream is not open (OPEN first)");
+		return -EINVAL;
+	}
+	r = limits_trigger(s->run, type, &next, err, ERR_MAX);
+	if (r < 0)
+		return r;
+	stream_update(s, now);
+	if (next == RUN_RUNNING) {
+		device_clock_start(&s->clock, now);
+		if (type == XENSND_OP_TRIGGER_START)
+			s->started_consuming = s->in_underrun = false;
+	} else {
+		device_clock_stop(&s->clock, now);
+	}
+	if (type == XENSND_OP_TRIGGER_STOP && s->q_len > 0) {
+		/* STOP is ALSA's drop: what was not played is discarded. */
+		s->dropped_octets += s->q_len;
+		s->q_len = 0;
+		s->q_head = 0;
+	}
+	s->run = next;
+	arm_timer(s);
+	return 0;
+}
+
+static int dispatch(struct stream *s, const struct xensnd_req *req,
+		    struct xensnd_resp *resp, char *err)
+{
+	switch (req->operation) {
+	case XENSND_OP_OPEN: return do_open(s, &req->op.open, err);
+	case XENSND_OP_CLOSE: return do_close(s, err);
+	case XENSND_OP_WRITE: return do_write(s, &req->op.rw, err);
+	case XENSND_OP_READ: return do_read(s, &req->op.rw, err);
+	case XENSND_OP_SET_VOLUME:
+	case XENSND_OP_GET_VOLUME:
+	case XENSND_OP_MUTE:
+	case XENSND_OP_UNMUTE: return do_control(s, req, err);
+	case XENSND_OP_TRIGGER: return do_trigger(s, req->op.trigger.type, err);
+	case XENSND_OP_HW_PARAM_QUERY:
+		return limits_hw_query(&s->cfg->params, &s->limits,
+				       &req->op.hw_param, &resp->resp.hw_param,
+				       err, ERR_MAX);
+	}
+	snprintf(err, ERR_MAX, "unknown operation %u", req->operation);
+	return -EOPNOTSUPP;
+}
+
+static void handle_request(struct stream *s, const struct xensnd_req *req,
+			   struct xensnd_resp *resp)
+{
+	char err[ERR_MAX] = "";
+	int r;
+
+	*resp = (struct xensnd_resp){ .id = req->id, .operation = req->operation };
+	r = dispatch(s, req, resp, err);
+	resp->status = xen_status(r);
+	s->requests++;
+	if (r < 0) {
+		s->errors++;
+		be_log("%s: %s (id %u) refused with %d: %s", s->name,
+		       xensnd_op_name(req->operation), req->id, resp->status, err);
+	} else if (s->be->opts->verbose) {
+		be_log("%s: %s (id %u) ok", s->name, xensnd_op_name(req->operation),
+		       req->id);
+	}
+	backend_state_changed(s->be);
+	/* Tests read volume and state changes right after the reply. */
+	if (req->operation != XENSND_OP_WRITE && req->operation != XENSND_OP_READ)
+		backend_state_flush(s->be, true);
+}
+
+/* Returns -EPROTO when the card must be disconnected. */
+static int serve_requests(struct stream *s)
+{
+	struct xensnd_req reqs[XENSND_RING_SIZE];
+	bool notify = false;
+	int n;
+
+	do {
+		n = xensnd_back_ring_requests(&s->ch.ring, reqs, XENSND_RING_SIZE);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			struct xensnd_resp resp;
+			bool nfy = false;
+
+			handle_request(s, &reqs[i], &resp);
+			if (xensnd_back_ring_respond(&s->ch.ring, &resp, &nfy) < 0)
+				return -EPROTO;
+			notify |= nfy;
+		}
+	} while (n == (int)XENSND_RING_SIZE);
+	if (notify)
+		xensnd_back_channel_notify(&s->ch);
+	arm_timer(s);
+	return 0;
+}
+
+static void on_channel(struct loop_source *src, uint32_t events)
+{
+	struct stream *s = src->data;
+	char why[300];
+	bool requests = false;
+	int r = xensnd_back_channel_pending(&s->ch, &requests);
+
+	if (r == 0 && requests)
+		r = serve_requests(s);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "%s: %s", s->name,
+			 r == -EPROTO ? s->ch.ring.error : strerror(-r));
+		card_fail(s->card, why);	/* frees s: nothing after this */
+	}
+}
+
+/* ---- life ---- */
+
+static void narrow_to_input(struct stream *s)
+{
+	const struct wav_file *in = s->be->input;
+
+	if (!s->cfg->capture || in == NULL)
+		return;
+	/* A looped file is played as it is: capture offers its format only. */
+	s->limits.formats &= UINT64_C(1) << s->be->input_sndif;
+	s->limits.rates[0] = in->fmt.rate;
+	s->limits.n_rates = 1;
+	s->limits.channels.min = s->limits.channels.max = in->fmt.channels;
+}
+
+int stream_init(struct stream *s, struct backend *be, struct card *card,
+		uint32_t guest, uint32_t devid, uint32_t pcm,
+		const struct xensnd_stream_cfg *cfg,
+		const struct xensnd_stream_keys *keys)
+{
+	int r;
+
+	*s = (struct stream){ .be = be, .card = card, .cfg = cfg, .pcm = pcm,
+			      .timer_fd = -1 };
+	s->ch_src.fd = s->timer_src.fd = -1;
+	s->wav.fd = -1;
+	snprintf(s->name, sizeof(s->name), "dom%u vsnd%u pcm%u stream%u", guest,
+		 devid, pcm, cfg->index);
+	snprintf(s->wav_base, sizeof(s->wav_base), "dom%u-vsnd%u-pcm%u-stream%u",
+		 guest, devid, pcm, cfg->index);
+	s->limits = be->opts->limits;
+	narrow_to_input(s);
+	r = xensnd_back_channel_open(&s->ch, be->gnttab, (domid_t)guest, keys);
+	if (r < 0) {
+		be_log("%s: mapping the ring or binding its channels failed: %s",
+		       s->name, strerror(-r));
+		return r;
+	}
+	s->ch_open = true;
+	be->mapped_pages += 2;
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer_fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	r = loop_add(be->loop, &s->ch_src, xensnd_back_channel_fd(&s->ch),
+		     on_channel, s);
+	if (r == 0)
+		r = loop_add(be->loop, &s->timer_src, s->timer_fd, on_timer, s);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	be_log("%s: setting up its loop sources failed: %s", s->name, strerror(-r));
+	stream_fini(s);
+	return r;
+}
+
+void stream_fini(struct stream *s)
+{
+	close_opened(s, "disconnect");
+	loop_remove(s->be->loop, &s->ch_src);
+	loop_remove(s->be->loop, &s->timer_src);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	s->timer_fd = -1;
+	if (s->ch_open) {
+		xensnd_back_channel_close(&s->ch);
+		s->be->mapped_pages -= 2;
+	}
+	s->ch_open = false;
+}
+
+void stream_describe(const struct stream *s, char *out, size_t out_size)
+{
+	const struct xensnd_format *f = xensnd_format_from_sndif(s->format);
+	char vol[256] = "", mute[128] = "";
+	size_t nv = 0, nm = 0;
+	unsigned ch = s->opened ? s->channels : 0;
+
+	for (unsigned c = 0; c < ch && nv < sizeof(vol) - 16 && nm < sizeof(mute) - 4; c++) {
+		nv += (size_t)snprintf(vol + nv, sizeof(vol) - nv, "%s%d", c ? "," : "",
+				       s->volume[c]);
+		nm += (size_t)snprintf(mute + nm, sizeof(mute) - nm, "%s%u", c ? "," : "",
+				       s->mute[c]);
+	}
+	snprintf(out, out_size,
+		 "stream %s type=%s state=%s format=%s rate=%u channels=%u "
+		 "buffer=%u period=%u position=%" PRIu64 " queued=%u "
+		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
+		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
+		 " volume=%s mute=%s",
+		 s->wav_base, s->cfg->capture ? "c" : "p",
+		 s->opened ? run_state_name(s->run) : "closed",
+		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
+		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
+		 s->position, s->q_len, s->underruns, s->overruns,
+		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
+		 ch ? vol : "-", ch ? mute : "-");
+}
