@@ -116,6 +116,7 @@ static int run(struct backend *be, struct loop *loop)
 		be_log("serving vsnd devices of domain %u%s%s", be->self,
 		       be->opts->output_dir ? ", writing WAV files to " : "",
 		       be->opts->output_dir ? be->opts->output_dir : "");
+		backend_state_flush(be, true);
 		while (!loop->quit) {
 			r = loop_dispatch(loop, 100);
 			if (r < 0) {

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Playback is bit-exact in the WAV output: formats s16_le, s24_le, s32_le,
+# float_le, float64_le, u8, a_law, mu_law and s16_be (byte-swapped to
+# little-endian in the WAV); 1 to 8 channels; 8 kHz to 192 kHz; buffers of
+# one page to more than one directory page (1025 pages). Every OPEN
+# starts a new numbered file.
+source "$(dirname "$0")/lib.sh"
+start_hub
+attach 1 'CARD, short-name=Play, sample-formats=s16_le;s24_le;s32_le;float_le;float64_le;u8;a_law;mu_law;s16_be, sample-rates=8000;44100;48000;96000;192000, channels-min=1, channels-max=8, buffer-size=8388608' \
+	'PCM, name=Main' 'STREAM, unique-id=0, type=p'
+start_backend
+
+n=0
+#    format     rate   ch frames buffer  period
+while read -r fmt rate ch frames buffer period; do
+	"$WAVTOOL" gen "$fmt" "$rate" "$ch" "$frames" "$DIR/in.wav"
+	front 1 play 0 "$DIR/in.wav" --format "$fmt" --buffer "$buffer" --period "$period" \
+		>"$DIR/play.out" || fail "$fmt $rate Hz $ch ch: play failed"
+	if [ "$n" = 0 ]; then
+		got=$OUT/dom1-vsnd0-pcm0-stream0.wav
+	else
+		got=$OUT/dom1-vsnd0-pcm0-stream0.$n.wav
+	fi
+	"$WAVTOOL" same "$fmt" "$DIR/in.wav" "$got" >/dev/null ||
+		fail "$fmt $rate Hz $ch ch buffer $buffer: output is not what was sent"
+	ok "$fmt $rate Hz ${ch}ch, buffer $buffer: bit-exact ($(grep cur_pos "$DIR/play.out"))"
+	n=$((n + 1))
+done <<'MATRIX'
+s16_le     48000  2  4800   4096    1024
+s24_le     96000  6  9600   98304   24576
+s32_le     8000   1  1600   4096    2048
+float_le   192000 8  38400  4198400 61440
+float64_le 48000  2  4800   32768   8192
+u8         44100  1  4410   4096    1024
+a_law      8000   2  1600   4096    1024
+mu_law     8000   1  1600   4096    512
+s16_be     44100  2  4410   16384   4096
+MATRIX
+[ "$(backend_field mapped_pages)" = 2 ] || fail "after every CLOSE only the ring pages stay mapped"
+ok "buffers unmapped after CLOSE"

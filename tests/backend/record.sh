@@ -1,0 +1,29 @@
+#!/bin/bash
+# Capture: READ returns the test signal, every sample as the man page's
+# formula gives it, in several formats, rates and channel counts; and
+# --input FILE.wav limits capture to the file's format.
+source "$(dirname "$0")/lib.sh"
+start_hub
+attach 1 'CARD, short-name=Rec, sample-formats=s16_le;s24_le;s32_le;float_le;u8;mu_law, sample-rates=8000;44100;48000;96000, channels-min=1, channels-max=8, buffer-size=262144' \
+	'PCM, name=Main' 'STREAM, unique-id=0, type=c'
+start_backend
+
+#    format    rate  ch frames buffer period
+while read -r fmt rate ch frames buffer period; do
+	front 1 record 0 "$DIR/rec.wav" --format "$fmt" --rate "$rate" --channels "$ch" \
+		--frames "$frames" --buffer "$buffer" --period "$period" >"$DIR/rec.out" ||
+		fail "$fmt $rate Hz ${ch}ch: record failed"
+	"$WAVTOOL" signal "$fmt" "$DIR/rec.wav" >/dev/null ||
+		fail "$fmt $rate Hz ${ch}ch: not the test signal"
+	ok "$fmt $rate Hz ${ch}ch: $frames frames are the test signal ($(grep cur_pos "$DIR/rec.out"))"
+done <<'MATRIX'
+s16_le   48000 2 4800 4096   1024
+s24_le   96000 8 9600 131072 16384
+float_le 44100 1 4410 8192   2048
+s32_le   8000  3 800  12288  3072
+u8       8000  1 800  4096   512
+mu_law   8000  2 800  4096   512
+MATRIX
+grep -q "^stream dom1-vsnd0-pcm0-stream0 type=c state=closed" "$STATE" || fail "capture stream not closed"
+[ "$(stream_field dom1-vsnd0-pcm0-stream0 overruns)" = 0 ] || fail "overruns while reading in time"
+ok "no overruns"
