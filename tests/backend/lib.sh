@@ -88,6 +88,7 @@ attach() {
 }
 
 start_backend() {
+	rm -f "$STATE"
 	guest 0 xensnd-backend --output-dir "$OUT" --state-file "$STATE" "$@" \
 		2>>"$BACKEND_LOG" &
 	BACKEND_PID=$!

@@ -291,6 +291,9 @@ static int request(struct tracker *t, struct xensnd_req *req)
 		}
 		for (int i = 0; i < n; i++)
 			if (resp[i].id == req->id) {
+				/* Events the backend sent before this response
+				 * (a last CUR_POS before PAUSE) count first. */
+				take_events(t);
 				if (req->operation == XENSND_OP_HW_PARAM_QUERY)
 					req->op.hw_param = resp[i].resp.hw_param;
 				return resp[i].status;
