@@ -258,6 +258,8 @@ static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
 	r = limits_check_open(&s->cfg->params, &s->limits, o, err, ERR_MAX);
 	if (r < 0)
 		return r;
+	snprintf(err, ERR_MAX, "cannot map the page directory at grant %u",
+		 o->gref_directory);	/* the walk gives a closer reason if it has one */
 	r = xensnd_back_buffer_map(&s->buf, be->gnttab, (domid_t)s->card->guest,
 				   o->gref_directory, o->buffer_sz, err, ERR_MAX);
 	if (r < 0)
