@@ -142,6 +142,8 @@ static const struct rejection rejections[] = {
 	{ { "" }, "item 1 '': empty item; it starts with CARD, PCM or STREAM" },
 	{ { " , name=x" }, "item 1 ' , name=x': empty item; it starts with CARD, PCM or STREAM" },
 	{ { "PCM, name" }, "item 1 'PCM, name': parameter \"name\" is not KEY=VALUE" },
+	{ { "PCM, sample-rates=8000,44100" }, "item 1 'PCM, sample-rates=8000,44100': "
+	  "parameter \"44100\" is not KEY=VALUE (separate list entries with ';', not ',')" },
 	{ { "PCM, name=a", "STREAM, id=0, typo=p" },
 	  "item 2 'STREAM, id=0, typo=p': unknown key \"typo\"; a STREAM item takes "
 	  "unique-id (or id), type, sample-rates, sample-formats, channels-min, "

@@ -208,10 +208,11 @@ static int check_value(enum vsnd_key key, const char *value, const char **why)
 	return 0;
 }
 
-/* One "key=value" of an item into level. */
+/* One "key=value" of an item into level. *last is the key before it, so
+ * "sample-rates=8000,44100" gets a hint rather than a puzzle. */
 static int parse_param(struct vsnd_level *level, enum vsnd_level_kind kind,
-		       char *param, unsigned int number, const char *item,
-		       char *err, size_t err_size)
+		       char *param, enum vsnd_key *last, unsigned int number,
+		       const char *item, char *err, size_t err_size)
 {
 	char *eq, *name, *value;
 	char allowed[256];
@@ -225,7 +226,9 @@ static int parse_param(struct vsnd_level *level, enum vsnd_level_kind kind,
 	eq = strchr(param, '=');
 	if (!eq)
 		return item_error(err, err_size, number, item,
-				  "parameter \"%s\" is not KEY=VALUE", param);
+				  "parameter \"%s\" is not KEY=VALUE%s", param,
+				  *last == VSND_KEY_SAMPLE_RATES || *last == VSND_KEY_SAMPLE_FORMATS ?
+				  " (separate list entries with ';', not ',')" : "");
 	*eq = '\0';
 	name = trim(param);
 	value = trim(eq + 1);
@@ -247,6 +250,7 @@ static int parse_param(struct vsnd_level *level, enum vsnd_level_kind kind,
 				  name, value, why);
 
 	level->values[key] = strdup(value);
+	*last = key;
 	return level->values[key] ? 0 : -ENOMEM;
 }
 
@@ -256,6 +260,7 @@ static int parse_item(const char *item, unsigned int number,
 		      char *err, size_t err_size)
 {
 	char *copy, *ident, *next, *param;
+	enum vsnd_key last = VSND_KEY_COUNT;
 	int ret;
 
 	copy = strdup(item);
@@ -275,7 +280,7 @@ static int parse_item(const char *item, unsigned int number,
 		goto out;
 	}
 	while ((param = strsep(&next, ",")) != NULL) {
-		ret = parse_param(level, *kind, param, number, item, err, err_size);
+		ret = parse_param(level, *kind, param, &last, number, item, err, err_size);
 		if (ret < 0)
 			goto out;
 	}
