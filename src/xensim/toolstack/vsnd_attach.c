@@ -106,13 +106,15 @@ static struct device *device_new(struct attach *a)
 /* Structure and values of a parsed device; where says where it came from. */
 static int device_finish(struct attach *a, struct device *dev, const char *where)
 {
-	char err[ERR_MAX];
 	const char *card_backend = dev->spec.card.values[VSND_KEY_BACKEND];
+	char err[ERR_MAX];
+	int ret = vsnd_spec_check(&dev->spec, err, sizeof(err));
 
-	if (vsnd_spec_check(&dev->spec, err, sizeof(err)) < 0 ||
-	    vsnd_front_build(&dev->spec, &dev->front, err, sizeof(err)) < 0) {
+	if (ret == 0)
+		ret = vsnd_front_build(&dev->spec, &dev->front, err, sizeof(err));
+	if (ret < 0) {
 		toolstack_error(CMD, "%s%s", where, err);
-		return -EINVAL;
+		return ret;
 	}
 	if (card_backend && a->backend_option && strcmp(card_backend, a->backend_option) != 0) {
 		toolstack_error(CMD, "%sbackend=%s on the CARD item contradicts "
@@ -132,10 +134,12 @@ static int devices_from_items(struct attach *a, int n_items, char **items)
 	if (!dev)
 		return -ENOMEM;
 	for (int i = 0; i < n_items; i++) {
-		if (vsnd_spec_add_item(&dev->spec, items[i], err, sizeof(err)) < 0) {
+		int ret = vsnd_spec_add_item(&dev->spec, items[i], err, sizeof(err));
+
+		if (ret == -EINVAL)
 			toolstack_error(CMD, "%s", err);
-			return -EINVAL;
-		}
+		if (ret < 0)
+			return ret;
 	}
 	return device_finish(a, dev, "");
 }
@@ -174,11 +178,13 @@ static int device_from_config(struct attach *a, const struct xlcfg_device *cfg,
 	if (!dev)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_items; i++) {
-		if (vsnd_spec_add_item(&dev->spec, cfg->items[i].text, err, sizeof(err)) < 0) {
+		int ret = vsnd_spec_add_item(&dev->spec, cfg->items[i].text, err, sizeof(err));
+
+		if (ret == -EINVAL)
 			toolstack_error(CMD, "%s:%u: vsnd device %zu: %s", a->config,
 					cfg->items[i].line, index + 1, err);
-			return -EINVAL;
-		}
+		if (ret < 0)
+			return ret;
 	}
 	snprintf(where, sizeof(where), "%s:%u: vsnd device %zu: ", a->config, cfg->line,
 		 index + 1);
@@ -374,8 +380,10 @@ static int next_devid(struct xs_handle *h, xs_transaction_t t, uint32_t guest, u
 		uint32_t *ids;
 		unsigned int n;
 
-		if (xsu_list_devids(h, t, dirs[i], &ids, &n) < 0)
+		if (xsu_list_devids(h, t, dirs[i], &ids, &n) < 0) {
+			toolstack_error(CMD, "out of memory listing %s", dirs[i]);
 			return -ENOMEM;
+		}
 		if (n > 0 && ids[n - 1] + 1 > next)
 			next = ids[n - 1] + 1;
 		free(ids);
@@ -521,6 +529,8 @@ int vsnd_attach_main(int argc, char **argv)
 	}
 	if (ret == -ENOMEM)
 		toolstack_error(CMD, "out of memory");
+	if (ret < 0 && ret != -EINVAL)
+		status = TOOLSTACK_FAILURE;
 	if (ret == 0) {
 		ret = attach_all(&a);
 		status = TOOLSTACK_FAILURE;
