@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of vsnd_front.c, no XenStore: the frontend nodes a device
+ * Unit tests of vsnd-front.c, no XenStore: the frontend nodes a device
  * gets (values normalised by libxensnd, libxl's order) and every rule on
  * the values: they parse, channel ranges are not empty, and a lower level
  * is a subset of the nearest level above that gives the same setting.
  */
-#include "vsnd_front.h"
-#include "vsnd_spec.h"
+#include "vsnd-front.h"
+#include "vsnd-spec.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests of the toolstack's parsers, no XenStore: the vsnd item
- * syntax (vsnd_item.c) and the xl.cfg reader (xlcfg.c), including every
+ * syntax (vsnd-item.c) and the xl.cfg reader (xlcfg.c), including every
  * rejection and what its message names.
  */
-#include "vsnd_spec.h"
+#include "vsnd-spec.h"
 #include "xlcfg.h"
 
 #include <errno.h>

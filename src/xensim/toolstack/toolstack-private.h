@@ -32,7 +32,7 @@ int parse_domid(const char *text, uint32_t *domid);
 /* A non-negative decimal that fits an int. 0 or -EINVAL. */
 int parse_devid(const char *text, uint32_t *devid);
 
-/* ---- XenStore helpers (xs_util.c) ---- */
+/* ---- XenStore helpers (xs-util.c) ---- */
 
 /* Connect as dom0; NULL with a message naming XENSTORED_PATH. */
 struct xs_handle *xsu_open(const char *cmd);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Check a device's PCM settings level by level and lay out its frontend
- * nodes (see vsnd_front.h). The subset rules are the ones libxensnd's
+ * nodes (see vsnd-front.h). The subset rules are the ones libxensnd's
  * configuration reader applies when the frontend reads the nodes back, so
  * whatever vsnd-attach accepts, the frontend accepts too; here the
  * messages name items instead of XenStore paths.
  */
-#include "vsnd_front.h"
+#include "vsnd-front.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * From a parsed device (vsnd_spec.h) to the frontend nodes the toolstack
+ * From a parsed device (vsnd-spec.h) to the frontend nodes the toolstack
  * writes under /local/domain/<guest>/device/vsnd/<devid>: the card, PCM
  * and stream settings, in the order libxl writes them, with the values
  * checked and normalised by libxensnd (lists joined with
@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "vsnd_spec.h"
+#include "vsnd-spec.h"
 
 struct vsnd_entry {
 	char *path;		/* relative to the device: "0/1/type" */

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The vsnd item syntax: "IDENT, key=value, key=value, ..." (see
- * vsnd_spec.h). Only syntax and structure here; the values of the common
- * PCM settings are checked in vsnd_front.c.
+ * vsnd-spec.h). Only syntax and structure here; the values of the common
+ * PCM settings are checked in vsnd-front.c.
  */
-#include "vsnd_spec.h"
+#include "vsnd-spec.h"
 
 #include <ctype.h>
 #include <errno.h>

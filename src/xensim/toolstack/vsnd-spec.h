@@ -9,7 +9,7 @@
  *
  * parsed into a tree of levels that still hold the values as written.
  * Checking the values themselves (rates, formats, subset rules) needs
- * libxensnd and lives in vsnd_front.c; this part only knows the syntax,
+ * libxensnd and lives in vsnd-front.c; this part only knows the syntax,
  * which keys exist and where, and the shape of the tree.
  *
  * As in xl: identifiers are case-insensitive, a PCM belongs to the card, a

@@ -17,8 +17,8 @@
  * directory written by someone else is never overwritten.
  */
 #include "toolstack-private.h"
-#include "vsnd_front.h"
-#include "vsnd_spec.h"
+#include "vsnd-front.h"
+#include "vsnd-spec.h"
 #include "xlcfg.h"
 
 #include <errno.h>
