@@ -457,8 +457,11 @@ static int attach_all(struct attach *a)
 	if (!h)
 		return -EIO;
 	ret = resolve_backends(h, a);
-	while (ret == 0 && (ret = attach_once(h, a)) == -EAGAIN && ++attempts < MAX_ATTEMPTS)
-		;
+	if (ret == 0) {
+		do
+			ret = attach_once(h, a);
+		while (ret == -EAGAIN && ++attempts < MAX_ATTEMPTS);
+	}
 	if (ret == -EAGAIN)
 		toolstack_error(CMD, "XenStore kept reporting conflicts (EAGAIN) for %d "
 				"attempts; nothing was written, try again", MAX_ATTEMPTS);
