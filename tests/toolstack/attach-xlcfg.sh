@@ -61,3 +61,14 @@ expect_status 2 "vsnd-detach without DEVID" xs vsnd-detach 1
 expect_status 1 "vsnd-detach of a device that is not there" xs vsnd-detach 1 7
 expect_status 0 "vsnd-attach --help" xs vsnd-attach --help
 expect_eq "$(tree /local/domain/1/device/vsnd /libxl/1)" "$before" "rejected attaches wrote nothing"
+
+# A guest may rename itself (it owns its name node under xensim), so a
+# name two domains claim is refused, and Domain-0 always means dom0.
+in_dom 3 xenstore-write /local/domain/3/name guest2
+expect_status 1 "a backend name two domains claim" \
+	xs vsnd-attach 1 'CARD, backend=guest2' 'PCM' 'STREAM, id=0, type=p'
+expect_eq "$ERR" 'xensim vsnd-attach: backend guest2: more than one domain is named "guest2"; give its id' "its message"
+in_dom 3 xenstore-write /local/domain/3/name Domain-0
+devid=$(xs vsnd-attach 1 'CARD, backend=Domain-0' 'PCM' 'STREAM, id=0, type=p')
+expect_eq "$(in_dom 0 xenstore-read /local/domain/1/device/vsnd/$devid/backend-id)" 0 \
+	"backend=Domain-0 is dom0 even when a guest calls itself that"

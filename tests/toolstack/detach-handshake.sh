@@ -44,3 +44,10 @@ expect_eq "$(in_dom 0 xenstore-read "$be/state"):$(in_dom 0 xenstore-read "$be/o
 in_dom 0 xenstore-exists "$fe" || fail "the timeout removed the frontend"
 xs vsnd-detach --force 1 0
 expect_fail "--force removed it" in_dom 0 xenstore-exists "$fe"
+
+# The frontend's state is the guest's: garbage there is no driver to wait for.
+expect_eq "$(xs vsnd-attach 1 'PCM' 'STREAM, id=0, type=p')" 0 "attached a fourth time"
+in_dom 1 xenstore-write "$fe/state" "not a state"
+xs vsnd-detach --timeout 10 1 0
+expect_fail "a frontend state that is no state does not hold up detach" \
+	in_dom 0 xenstore-exists "$fe"

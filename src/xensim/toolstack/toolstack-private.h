@@ -45,8 +45,8 @@ bool xsu_exists(struct xs_handle *h, xs_transaction_t t, const char *path);
 int xsu_read_uint(struct xs_handle *h, xs_transaction_t t, const char *path,
 		  unsigned int *value);
 
-/* A domain by id or by name (/local/domain/N/name); "Domain-0" names 0
- * even where nobody wrote dom0's name. 0, or -errno with err. */
+/* A domain by id or by name (/local/domain/N/name; a name two domains
+ * claim is refused); "Domain-0" is always 0. 0, or -errno with err. */
 int xsu_resolve_domain(struct xs_handle *h, const char *spec, uint32_t *domid,
 		       char *err, size_t err_size);
 

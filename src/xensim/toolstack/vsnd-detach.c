@@ -128,18 +128,24 @@ fail:
 	return ret;
 }
 
-/* Nothing left to wait for; else *fe_state is what the frontend is in. */
+/*
+ * Nothing left to wait for; else *fe_state is what the frontend is in.
+ * The frontend's state is the guest's to write: a value that is no state
+ * at all means no driver is speaking xenbus there, so nothing to wait for.
+ */
 static bool closed_enough(struct xs_handle *h, const struct detach *d,
 			  unsigned int *fe_state)
 {
 	char path[PATH_MAX_LEN + 16];
 	unsigned int state;
+	int ret;
 
 	snprintf(path, sizeof(path), "%s/state", d->backend);
-	if (xsu_read_uint(h, XBT_NULL, path, &state) == -ENOENT || state == XenbusStateClosed)
+	ret = xsu_read_uint(h, XBT_NULL, path, &state);
+	if (ret == -ENOENT || (ret == 0 && state == XenbusStateClosed))
 		return true;
 	snprintf(path, sizeof(path), "%s/state", d->frontend);
-	if (xsu_read_uint(h, XBT_NULL, path, &state) == -ENOENT)
+	if (xsu_read_uint(h, XBT_NULL, path, &state) < 0)
 		return true;
 	*fe_state = state;
 	return state == XenbusStateUnknown || state == XenbusStateInitialising ||

@@ -91,12 +91,13 @@ int xsu_resolve_domain(struct xs_handle *h, const char *spec, uint32_t *domid,
 			 DOMID_FIRST_RESERVED - 1);
 		return -EINVAL;
 	}
-	ret = find_domain_by_name(h, spec, domid);
-	/* xl's dom0 is "Domain-0"; xensim may not have named it. */
-	if (ret == -ENOENT && strcmp(spec, "Domain-0") == 0) {
+	/* xl's dom0 is "Domain-0" whatever the store says: under xensim a
+	 * guest owns its name node and could claim that name. */
+	if (strcmp(spec, "Domain-0") == 0) {
 		*domid = TOOLSTACK_DOMID;
 		return 0;
 	}
+	ret = find_domain_by_name(h, spec, domid);
 	if (ret == -ENOENT)
 		snprintf(err, err_size, "no domain is named \"%s\" (no /local/domain/*/name "
 			 "holds it)", spec);
