@@ -168,7 +168,8 @@ static int start_daemon(const char *dir)
 		if (pipefd[1] > 3)
 			close_range(3, pipefd[1] - 1, 0);
 		close_range(pipefd[1] + 1, ~0U, 0);
-		_exit(hub_main(dir, pipefd[1], log_path));
+		/* exit(), not _exit(): sanitizers report at exit. */
+		exit(hub_main(dir, pipefd[1], log_path));
 	}
 	close(pipefd[1]);
 	free(log_path);

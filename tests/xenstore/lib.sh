@@ -51,6 +51,12 @@ lib_cleanup() {
 	if [ -n "$HUB_PID" ]; then
 		stop_hub_by_pid "$HUB_PID"
 	fi
+	# A sanitizer build's hub reports into its log, not to the test.
+	if [ -f "$XS_DIR/xensim.log" ] &&
+		grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$XS_DIR/xensim.log"; then
+		echo "FAIL: the hub's log has sanitizer reports" >&2
+		status=1
+	fi
 	if [ "$status" -ne 0 ] && [ -f "$XS_DIR/xensim.log" ]; then
 		echo "--- xensim.log ---" >&2
 		tail -n 30 "$XS_DIR/xensim.log" >&2
