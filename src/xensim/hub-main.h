@@ -13,8 +13,9 @@
 #include <stddef.h>
 
 /* Run a hub on dir until `stop` or SIGTERM/SIGINT. When ready_fd >= 0,
- * one byte is written to it (and it is closed) once every socket serves;
- * if log_path is set, stderr goes there from that moment on.
+ * one byte is written to it (and it is closed) once every socket serves.
+ * With log_path, the hub logs there (and its stderr goes there too once
+ * it is ready); else to stderr. Startup failures go to stderr.
  * Returns the process exit status (0, or 1 with the reason on stderr). */
 int hub_main(const char *dir, int ready_fd, const char *log_path);
 

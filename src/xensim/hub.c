@@ -47,6 +47,7 @@ struct control_conn {
 
 struct hub {
 	char *dir;
+	int log_fd;	/* DIR/xensim.log of a background hub, else -1 */
 	int epfd;
 	int lock_fd;
 	int control_fd;
@@ -139,16 +140,20 @@ const char *hub_dir(const struct hub *hub)
 
 void hub_log(const struct hub *hub, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], stamp[32];
 	struct timespec now;
+	struct tm tm;
 	va_list ap;
 
 	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "xensim[%ld.%03ld]: %s\n", (long)now.tv_sec,
-		now.tv_nsec / 1000000, line);
+	dprintf(hub && hub->log_fd >= 0 ? hub->log_fd : STDERR_FILENO,
+		"%s.%03ld xensim[%ld]: %s\n", stamp, now.tv_nsec / 1000000,
+		(long)getpid(), line);
 }
 
 static void run_loop(struct hub *hub)
@@ -545,6 +550,8 @@ static void hub_free(struct hub *hub)
 		unlink(path);	/* still ours: we hold the lock */
 		close(hub->lock_fd);
 	}
+	if (hub->log_fd >= 0)
+		close(hub->log_fd);
 	free(hub->dir);
 	free(hub);
 }
@@ -556,6 +563,7 @@ static struct hub *hub_new(const char *dir)
 	if (!hub)
 		return NULL;
 	hub->epfd = hub->lock_fd = hub->control_fd = hub->signal_fd = -1;
+	hub->log_fd = -1;
 	hub->dir = strdup(dir);
 	hub->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (!hub->dir || hub->epfd < 0) {
@@ -565,21 +573,17 @@ static struct hub *hub_new(const char *dir)
 	return hub;
 }
 
-static void signal_ready(int ready_fd, const char *log_path)
+/* From now on the caller's terminal is not ours: stray output (a
+ * sanitizer's report) goes to the log too. */
+static void signal_ready(struct hub *hub, int ready_fd)
 {
-	if (log_path) {
-		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND |
-			      O_CLOEXEC, 0644);
-
-		if (fd >= 0) {
-			dup2(fd, STDERR_FILENO);
-			dup2(fd, STDOUT_FILENO);
-			close(fd);
-		}
+	if (hub->log_fd >= 0) {
+		dup2(hub->log_fd, STDERR_FILENO);
+		dup2(hub->log_fd, STDOUT_FILENO);
 	}
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "", 1) != 1)
-			hub_log(NULL, "hub: cannot tell the parent we are "
+			hub_log(hub, "hub: cannot tell the parent we are "
 				"ready: %s", strerror(errno));
 		close(ready_fd);
 	}
@@ -600,6 +604,16 @@ int hub_main(const char *dir, int ready_fd, const char *log_path)
 		fprintf(stderr, "xensim: out of memory\n");
 		return 1;
 	}
+	if (log_path) {
+		hub->log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND |
+				   O_CLOEXEC, 0644);
+		if (hub->log_fd < 0) {
+			fprintf(stderr, "xensim: cannot open %s: %s\n",
+				log_path, strerror(errno));
+			hub_free(hub);
+			return 1;
+		}
+	}
 	if (take_lock(hub) < 0) {
 		hub_free(hub);
 		return 1;
@@ -610,7 +624,7 @@ int hub_main(const char *dir, int ready_fd, const char *log_path)
 		hub_free(hub);
 		return 1;
 	}
-	signal_ready(ready_fd, log_path);
+	signal_ready(hub, ready_fd);
 	hub_log(hub, "hub: serving %s (pid %ld)", dir, (long)getpid());
 	run_loop(hub);
 	hub_log(hub, "hub: stopped");
@@ -653,22 +667,52 @@ int hub_control(const char *dir, const char *request, char *reply,
 	return len ? 0 : -ECONNRESET;
 }
 
+/* Gone, or a zombie its parent has not reaped yet (a foreground hub
+ * started by a shell): either way it serves no more. */
+static bool process_gone(pid_t pid)
+{
+	char path[64], stat[256], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	paren = strrchr(stat, ')');
+	return !paren || paren[1] != ' ' || paren[2] == 'Z' || paren[2] == 'X';
+}
+
 int hub_wait_exit(const char *dir, int timeout_ms)
 {
-	char path[4096];
+	char path[4096], buf[32];
+	pid_t pid = 0;
+	ssize_t n;
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/xensim.pid", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		pid = atol(buf);
+	}
 	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return 0;	/* the hub removed it on its way out */
-		if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-			close(fd);
+		/* The lock goes with the hub's last close, the process a
+		 * moment later. */
+		bool unlocked = fd < 0 || flock(fd, LOCK_SH | LOCK_NB) == 0;
+
+		if (unlocked && (pid <= 0 || process_gone(pid))) {
+			if (fd >= 0)
+				close(fd);
 			return 0;
 		}
-		close(fd);
 		usleep(10000);
 	}
+	if (fd >= 0)
+		close(fd);
 	return -ETIMEDOUT;
 }
