@@ -79,6 +79,7 @@ struct xs_conn {
 	int fd;
 	bool closed;		/* fd gone; freed by xs_reap() */
 	bool paused;		/* not reading until output drains */
+	uint32_t events;	/* what the hub polls it for */
 	unsigned char in[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
 	size_t in_len;
 	unsigned char *out;

@@ -55,7 +55,9 @@ static void conn_update_events(struct xs_conn *conn)
 		events |= EPOLLIN;
 	if (conn->out_len)
 		events |= EPOLLOUT;
-	hub_mod_fd(conn->domain->xs->hub, conn->fd, events);
+	if (events != conn->events &&
+	    hub_mod_fd(conn->domain->xs->hub, conn->fd, events) == 0)
+		conn->events = events;
 }
 
 /* why == NULL: an ordinary end, not worth a log line. */
@@ -131,7 +133,8 @@ void xs_conn_send(struct xs_conn *conn, uint32_t type, uint32_t req_id,
 	memcpy(conn->out + conn->out_len, &hdr, sizeof(hdr));
 	memcpy(conn->out + conn->out_len + sizeof(hdr), data, len);
 	conn->out_len = need;
-	conn_flush(conn);
+	/* Sent when the loop comes back (EPOLLOUT), or at the end of this
+	 * connection's own input: many messages leave in one send(). */
 	conn_update_events(conn);
 }
 
@@ -450,8 +453,10 @@ static void on_conn_io(void *data, int fd, uint32_t events)
 		conn_read(conn);
 	else if (!conn->closed && (events & (EPOLLHUP | EPOLLERR)))
 		xs_conn_fail(conn, "socket error or hang-up");
-	if (!conn->closed)
+	if (!conn->closed) {
+		conn_flush(conn);	/* the replies to what it just sent */
 		conn_update_events(conn);
+	}
 	xs_reap(xs);
 }
 
@@ -477,6 +482,7 @@ static void on_accept(void *data, int fd, uint32_t events)
 	}
 	conn->domain = domain;
 	conn->fd = cfd;
+	conn->events = EPOLLIN;
 	if (hub_add_fd(xs->hub, cfd, EPOLLIN, on_conn_io, conn) < 0) {
 		hub_log(xs->hub, "xenstore: dom%u: cannot watch a new "
 			"connection; refused", domain->domid);

@@ -13,6 +13,10 @@ in_dom 4 "$client" quota-watches
 in_dom 4 "$client" quota-txns
 in_dom 4 "$client" raw
 in_dom 0 "$client" raw
+in_dom 0 "$client" slow
+grep -q "output queue full" "$XS_DIR/xensim.log" ||
+	fail "no log line for the client that did not read"
+echo "ok: the hub logged the client that did not read"
 kill -0 "$HUB_PID" || fail "the hub died"
 grep -q "exceeds XENSTORE_PAYLOAD_MAX" "$XS_DIR/xensim.log" ||
 	fail "no log line for the oversized message"

@@ -17,6 +17,15 @@ wait "$watcher"
 expect_eq "$(tr '\n' ' ' <"$out")" "/w /w/a /w/b/c /w/b " \
 	"initial event, then changes below /w, nothing for /other"
 
+# A transaction's changes fire when it commits (xenstore-write with two
+# pairs writes both in one transaction).
+in_dom 0 xenstore-watch -n 3 /tx >"$out" &
+watcher=$!
+wait_lines "$out" 1
+in_dom 0 xenstore-write /tx/a 1 /tx/b 2
+wait "$watcher"
+expect_eq "$(tr '\n' ' ' <"$out")" "/tx /tx/a /tx/b " "a commit fires its changes"
+
 # Removing a parent fires watches set exactly on the removed children.
 in_dom 0 xenstore-write /w/p/q 1
 in_dom 0 xenstore-watch -n 2 /w/p/q >"$out" &

@@ -13,6 +13,8 @@
  *   xs-client chown          a guest cannot give its node away (EPERM)
  *   xs-client big-dir        a directory longer than one message
  *   xs-client raw            malformed wire messages, on raw sockets
+ *   xs-client slow           a client that never reads is cut off; the
+ *                            others go on (run as dom0: no watch quota)
  *
  * Exit 0 when every check holds, 1 with "FAIL: ..." otherwise.
  */
@@ -374,6 +376,46 @@ static int test_raw(void)
 	return failures ? 1 : 0;
 }
 
+static int test_slow(void)
+{
+	int slow = raw_connect();
+	struct xs_handle *h = open_store();
+	char token[16], path[64], msg[64];
+	int i, watches = 100;
+
+	/* 100 watches on /: every write queues 100 events for it. */
+	for (i = 0; i < watches; i++) {
+		int len = snprintf(token, sizeof(token), "t%d", i);
+
+		memcpy(msg, "/", 2);
+		memcpy(msg + 2, token, len + 1);
+		if (!raw_send(slow, XS_WATCH, msg, len + 3))
+			break;
+	}
+	check(i == watches, "slow client registered its watches");
+	for (i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "/test/slow/n%d", i);
+		if (!put(h, XBT_NULL, path, "some value"))
+			break;
+	}
+	check(i == 600, "600 writes went through while it did not read (%d)",
+	      i);
+	/* Drain it: it must end (closed by the hub), not stream forever. */
+	char buf[65536];
+	size_t total = 0;
+	ssize_t n = -1;
+	struct pollfd pfd = { .fd = slow, .events = POLLIN };
+
+	while (poll(&pfd, 1, 2000) == 1 &&
+	       (n = read(slow, buf, sizeof(buf))) > 0)
+		total += n;
+	check(total < 4 * 1024 * 1024 && n == 0,
+	      "the hub closed it after %zu bytes", total);
+	close(slow);
+	xs_close(h);
+	return failures ? 1 : 0;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(void);
@@ -386,6 +428,7 @@ static const struct {
 	{ "chown", test_chown },
 	{ "big-dir", test_big_dir },
 	{ "raw", test_raw },
+	{ "slow", test_slow },
 };
 
 int main(int argc, char **argv)
