@@ -481,7 +481,7 @@ static int parse_perms(const struct xs_request *req,
 
 	if (n < 2)
 		return EINVAL;
-	if (n - 1 > XS_QUOTA_PERMS_PER_NODE + 1)
+	if (n - 1 > XS_MAX_PERMS)
 		return ENOSPC;
 	for (unsigned int i = 0; i < n - 1; i++) {
 		if (!xs_perm_parse(s, &perms[i]))
@@ -495,7 +495,7 @@ static int parse_perms(const struct xs_request *req,
 int xs_op_set_perms(struct xs_op_ctx *ctx, const struct xs_request *req,
 		    struct xs_reply *reply)
 {
-	struct xs_permissions perms[XS_QUOTA_PERMS_PER_NODE + 1], *old = NULL;
+	struct xs_permissions perms[XS_MAX_PERMS], *old = NULL;
 	unsigned int nperms, nold;
 	struct xs_node *node;
 	char *path;

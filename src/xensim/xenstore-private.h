@@ -29,6 +29,8 @@
 #define XS_QUOTA_WATCHES_PER_DOMAIN	128	/* E2BIG */
 #define XS_QUOTA_TRANSACTIONS_PER_DOMAIN 10	/* ENOSPC */
 #define XS_QUOTA_PERMS_PER_NODE		5	/* ENOSPC */
+/* Even dom0 gets ENOSPC beyond this many entries in one SET_PERMS. */
+#define XS_MAX_PERMS			64
 
 /* A connection whose peer does not read what we send it is closed once
  * this much is queued; reading from it pauses above XS_OUT_PAUSE. */
@@ -109,7 +111,7 @@ struct xs_server {
 	struct xs_domain *domains;
 	bool need_reap;
 	/* Who may see @introduceDomain / @releaseDomain (SET_PERMS). */
-	struct xs_permissions special_perms[2][XS_QUOTA_PERMS_PER_NODE + 1];
+	struct xs_permissions special_perms[2][XS_MAX_PERMS];
 	unsigned int special_nperms[2];
 };
 

@@ -246,7 +246,7 @@ int xs_set_special_perms(struct xs_op_ctx *ctx, const char *special,
 	     (XS_PERM_WRITE | XS_PERM_OWNER)) !=
 	    (XS_PERM_WRITE | XS_PERM_OWNER))
 		return EACCES;
-	if (nperms > XS_QUOTA_PERMS_PER_NODE + 1)
+	if (nperms > XS_MAX_PERMS)
 		return ENOSPC;
 	memcpy(xs->special_perms[idx], perms, nperms * sizeof(*perms));
 	xs->special_nperms[idx] = nperms;

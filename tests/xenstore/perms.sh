@@ -58,3 +58,10 @@ in_dom 1 xenstore-chmod data/secret n1 r2
 expect_eq "$(in_dom 2 xenstore-read /local/domain/1/data/secret)" s1 \
 	"the owner granted dom2 read"
 in_dom 1 "$1" chown
+
+# At most 5 entries for a guest; dom0 is not limited so.
+expect_fail "a guest cannot set 6 permission entries" \
+	in_dom 1 xenstore-chmod data/secret n1 r2 r3 r4 r5 r6
+in_dom 1 xenstore-chmod data/secret n1 r2 r3 r4 r5
+in_dom 0 xenstore-chmod /shared/ro n0 r1 r2 r3 r4 r5 r6 r7
+expect_eq "$(in_dom 7 xenstore-read /shared/ro)" value "dom0 sets 8 entries"

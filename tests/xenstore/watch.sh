@@ -83,5 +83,17 @@ expect_eq "$(cat "$guest_out")" "@releaseDomain" "a guest does not see @releaseD
 kill "$guest_watcher" 2>/dev/null || true
 wait "$guest_watcher" 2>/dev/null || true
 
+# dom0 may let a guest see it (SET_PERMS on the special path).
+in_dom 0 xenstore-chmod @releaseDomain n0 r7
+in_dom 7 xenstore-watch -n 2 @releaseDomain >"$guest_out" &
+guest_watcher=$!
+wait_lines "$guest_out" 1
+expect_fail "a guest cannot change who sees @releaseDomain" \
+	in_dom 7 xenstore-chmod @releaseDomain n0 r7 r6
+xensim destroy --dir "$XS_DIR" 9
+wait "$guest_watcher"
+expect_eq "$(tr '\n' ' ' <"$guest_out")" "@releaseDomain @releaseDomain " \
+	"a guest allowed by SET_PERMS sees @releaseDomain"
+
 expect_fail "destroying dom0 is refused" xensim destroy --dir "$XS_DIR" 0
 expect_fail "destroying an unknown domain fails" xensim destroy --dir "$XS_DIR" 123
