@@ -1,5 +1,6 @@
 # Shared helpers for tests that run a private xensim hub.
-# Source it from a bash test script; it sets `set -euo pipefail`, makes a
+# Source it from a bash test script (other suites may copy it); it sets
+# `set -euo pipefail`, makes a
 # private directory, ends the hub by PID and removes the directory on exit.
 #
 #   start_hub             start a hub on $XS_DIR; $HUB_PID is its pid
