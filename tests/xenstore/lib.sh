@@ -1,7 +1,7 @@
 # Shared helpers for tests that run a private xensim hub.
 # Source it from a bash test script (other suites may copy it); it sets
-# `set -euo pipefail`, makes a
-# private directory, ends the hub by PID and removes the directory on exit.
+# `set -euo pipefail`, makes a private directory, ends the hub by PID and
+# removes the directory on exit.
 #
 #   start_hub             start a hub on $XS_DIR; $HUB_PID is its pid
 #   in_dom N CMD...       run CMD as a process of domain N
