@@ -191,11 +191,11 @@ int xensnd_format_formats(uint64_t formats, char sep, char *out, size_t out_size
 	size_t used = 0;
 	bool first = true;
 
+	if (formats >> XENSND_FORMAT_COUNT)
+		return -EINVAL;	/* bits no sndif format has */
 	if (out_size == 0)
 		return -ENOSPC;
 	out[0] = '\0';
-	if (formats >> XENSND_FORMAT_COUNT)
-		return -EINVAL;	/* bits no sndif format has */
 	for (unsigned i = 0; i < XENSND_FORMAT_COUNT; i++) {
 		if (!(formats & (UINT64_C(1) << i)))
 			continue;
