@@ -121,6 +121,8 @@ int xensnd_pagedir_walk(const struct xensnd_pagedir_mapper *mapper,
 		uint32_t count = n_buf - done < REFS_PER_PAGE ? n_buf - done : REFS_PER_PAGE;
 		int res;
 
+		if (ref == 0 && i == 0)
+			return walk_fail(err, err_size, "page directory reference is 0");
 		if (ref == 0)
 			return walk_fail(err, err_size, "page directory ends after %u "
 					 "pages; a buffer of %u octets needs %u",
