@@ -26,14 +26,25 @@ XS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xensim-toolstack.XXXXXX")
 HUB_PID=
 ERR=
 
+# The hub is a daemon, so not our child: once it exits it may stay a
+# zombie until init reaps it, which can take seconds. A zombie is gone.
+running() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
 lib_cleanup() {
 	local status=$? i
 	if [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null; then
 		for i in $(seq 100); do
-			kill -0 "$HUB_PID" 2>/dev/null || break
+			running "$HUB_PID" || break
 			sleep 0.05
 		done
-		kill -KILL "$HUB_PID" 2>/dev/null || true
+		if running "$HUB_PID"; then
+			echo "the hub ignored SIGTERM for 5 s; killing it" >&2
+			kill -KILL "$HUB_PID" 2>/dev/null || true
+		fi
 	fi
 	if [ "$status" -ne 0 ] && [ -f "$XS_DIR/xensim.log" ]; then
 		echo "--- xensim.log ---" >&2
