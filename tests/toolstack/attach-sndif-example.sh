@@ -5,6 +5,7 @@
 # the backend see what they should; vsnd-list shows it; vsnd-detach
 # removes every node and the directories it leaves empty.
 source "$(dirname "$0")/lib.sh"
+READ_CARD=$1	# read-card.c: the frontend's configuration reader
 SNDIF_H=${SNDIF_H:-/usr/include/xen/io/sndif.h}
 [ -r "$SNDIF_H" ] || skip "$SNDIF_H is not there (libxen-dev)"
 start_hub
@@ -37,6 +38,20 @@ done < <(sed -n 's|^ \* \(/local/domain/[01]/[^ ]* = ".*"\)$|\1|p' "$SNDIF_H" |
 	grep -vE '/(ring-ref|event-channel|evt-ring-ref|evt-event-channel|version|versions|state) = ')
 [ "$n" -ge 24 ] || fail "read only $n example nodes from $SNDIF_H"
 echo "ok: all $n configuration nodes of sndif.h's example are there"
+
+# The frontend's reader (libxensnd), run in the guest, accepts the card
+# and sees what sndif.h describes, each level inheriting from the one
+# above; channels nobody gave are the defaults 1-2, as in Linux's front.
+expect_eq "$(in_dom 1 "$READ_CARD" device/vsnd/0)" "$(printf '%s\n' \
+	'short-name=Card short name long-name=Card long name' \
+	'0 name=General analog' \
+	'0/0 p unique-id=0 rates=8000,32000,44100,48000,96000 formats=s8,u8 channels=1-5 buffer=262144' \
+	'0/1 c unique-id=1 rates=8000,32000,44100,48000,96000 formats=s8,u8,s16_le,s16_be channels=1-2 buffer=262144' \
+	'1 name=HDMI-0' \
+	'1/0 c unique-id=2 rates=8000,32000,44100 formats=s8,u8,s16_le,s16_be channels=1-2 buffer=262144' \
+	'2 name=SPDIF' \
+	'2/0 p unique-id=3 rates=8000,32000,44100,48000,96000 formats=s8,u8,s16_le,s16_be channels=1-2 buffer=262144')" \
+	"the guest's frontend reads the card as sndif.h describes it"
 
 # Permissions as xenstored enforces them: the guest reads both halves and
 # writes its own, not the backend's.
