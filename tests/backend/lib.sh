@@ -23,6 +23,8 @@ ok() { echo "ok: $*"; }
 
 command -v xensim >/dev/null 2>&1 || skip "xensim is not on PATH (run under meson test)"
 command -v xensnd-backend >/dev/null 2>&1 || skip "xensnd-backend is not on PATH"
+[ -n "${NO_XENSIM:-}" ] || [ -e "${XENSIM_LIBDIR:-/nonexistent}/libxengnttab.so.1" ] ||
+	skip "xensim's grant-table shim is not built (XENSIM_LIBDIR=${XENSIM_LIBDIR:-unset})"
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/xensnd-backend-test.XXXXXX")
 XS_DIR=$DIR/xensim
@@ -84,6 +86,7 @@ guest() {
 }
 
 attach() {
+	guest "$1" true	# the domain exists once a process ran in it
 	xensim vsnd-attach --dir "$XS_DIR" "$@" >/dev/null || fail "vsnd-attach $*"
 }
 
@@ -92,7 +95,12 @@ start_backend() {
 	guest 0 xensnd-backend --output-dir "$OUT" --state-file "$STATE" "$@" \
 		2>>"$BACKEND_LOG" &
 	BACKEND_PID=$!
-	wait_for "the backend writes its state file" test -f "$STATE"
+	wait_for "the backend writes its state file" backend_started
+}
+
+backend_started() {
+	process_gone "$BACKEND_PID" && fail "the backend exited: $(tail -n 3 "$BACKEND_LOG")"
+	test -f "$STATE"
 }
 
 stop_backend() {
