@@ -28,6 +28,7 @@ struct backend {
 	unsigned int self;		/* our domain id */
 	const struct wav_file *input;	/* --input FILE, or NULL: test signal */
 	int input_sndif;		/* its sndif format */
+	struct pwio *pw;		/* NULL unless --output/--input pipewire */
 	struct card *cards;		/* list */
 	uint64_t mapped_pages;		/* grant pages mapped right now */
 	int exit_code;			/* main's, when the loop quits */

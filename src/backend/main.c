@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "options.h"
+#include "pwio.h"
 #include "wav.h"
 
 #define EXIT_RUNTIME	1
@@ -152,10 +153,9 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	if (opts.output_pipewire || opts.input_pipewire) {
-		fprintf(stderr, "xensnd-backend: --output/--input pipewire is not "
-			"implemented in this version; use --output-dir DIR and "
-			"--input FILE.wav or the test signal\n");
+	if ((opts.output_pipewire || opts.input_pipewire) && !pwio_available()) {
+		fprintf(stderr, "xensnd-backend: this build has no PipeWire support; "
+			"use --output-dir DIR and --input FILE.wav\n");
 		return EXIT_USAGE;
 	}
 	if (load_input(&opts, &input, &be.input_sndif) < 0)
@@ -183,8 +183,15 @@ int main(int argc, char **argv)
 			"XenStore; run in a domain the toolstack created\n");
 		goto out;
 	}
+	/* PipeWire only when asked: the WAV mode never starts it. */
+	if ((opts.output_pipewire || opts.input_pipewire) &&
+	    pwio_new(&be.pw, err, sizeof(err)) < 0) {
+		fprintf(stderr, "xensnd-backend: %s\n", err);
+		goto out;
+	}
 	code = run(&be, &loop);
 out:
+	pwio_free(be.pw);
 	if (be.gnttab)
 		xengnttab_close(be.gnttab);
 	if (be.xs)

@@ -19,9 +19,9 @@ void options_print_help(const char *argv0)
 	       "Outputs and inputs:\n"
 	       "  --output-dir DIR        write each playback stream to DIR/dom<G>-vsnd<D>-\n"
 	       "                          pcm<P>-stream<S>[.<n>].wav (bit-exact)\n"
-	       "  --output pipewire       play into this domain's PipeWire (not built yet)\n"
+	       "  --output pipewire       play into this domain's PipeWire\n"
 	       "  --input FILE.wav        loop FILE into capture streams\n"
-	       "  --input pipewire        record from this domain's PipeWire (not built yet)\n"
+	       "  --input pipewire        record from this domain's PipeWire\n"
 	       "                          default input: the test signal (see the man page)\n\n"
 	       "Emulated hardware (restricts what HW_PARAM_QUERY and OPEN accept):\n"
 	       "  --formats F,F,...       sample formats, XenStore names (s16_le,float_le)\n"
@@ -198,10 +198,6 @@ enum options_result options_parse(struct backend_options *o, int argc,
 	if (optind < argc) {
 		snprintf(err, err_size, "unexpected argument \"%s\" (try --help)",
 			 argv[optind]);
-		return OPTIONS_ERROR;
-	}
-	if (o->output_pipewire && o->output_dir) {
-		snprintf(err, err_size, "--output pipewire and --output-dir exclude each other");
 		return OPTIONS_ERROR;
 	}
 	return OPTIONS_RUN;

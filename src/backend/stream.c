@@ -41,6 +41,8 @@ static void output_append(struct stream *s, const uint8_t *data, uint32_t n)
 	const uint8_t *out = data;
 	int r;
 
+	if (s->pw != NULL)
+		pwio_stream_write(s->pw, data, n);
 	if (s->wav.fd < 0 || n == 0)
 		return;
 	if (s->convert_buf != NULL) {
@@ -56,14 +58,35 @@ static void output_append(struct stream *s, const uint8_t *data, uint32_t n)
 	}
 }
 
+static int pipewire_open(struct stream *s, char *err)
+{
+	const struct backend_options *o = s->be->opts;
+	const struct xensnd_format *f = xensnd_format_from_sndif(s->format);
+	char desc[256];
+
+	if (s->be->pw == NULL || (s->cfg->capture ? !o->input_pipewire : !o->output_pipewire))
+		return 0;
+	snprintf(desc, sizeof(desc), "%s %s (%s)", s->card->cfg.short_name[0] ?
+		 s->card->cfg.short_name : s->card->name,
+		 s->cfg->unique_id, s->name);
+	s->pw = pwio_stream_new(s->be->pw, s->wav_base, desc, s->cfg->capture,
+				f->spa_format, s->rate, s->channels, s->frame_bytes,
+				s->buffer_sz, err, ERR_MAX);
+	if (s->pw == NULL)
+		return -EIO;
+	pwio_stream_set_volume(s->pw, s->volume, s->mute, s->channels);
+	return 0;
+}
+
 static int output_open(struct stream *s, char *err)
 {
 	const char *dir = s->be->opts->output_dir;
 	struct wav_format fmt;
 	char path[4096];
+	int r = pipewire_open(s, err);
 
-	if (dir == NULL || s->cfg->capture)
-		return 0;
+	if (r < 0 || dir == NULL || s->cfg->capture)
+		return r;
 	if (wav_format_for_sndif(s->format, s->channels, s->rate, &fmt,
 				 &s->wav_conv) < 0) {
 		snprintf(err, ERR_MAX, "format %u has no WAV representation", s->format);
@@ -76,8 +99,6 @@ static int output_open(struct stream *s, char *err)
 	}
 	/* Never overwrite: the first free of name.wav, name.1.wav, ... */
 	for (unsigned n = 0; n < 10000; n++) {
-		int r;
-
 		if (n == 0)
 			snprintf(path, sizeof(path), "%s/%s.wav", dir, s->wav_base);
 		else
@@ -234,6 +255,8 @@ static void close_opened(struct stream *s, const char *why)
 		       why, s->q_len);
 	}
 	wav_writer_close(&s->wav);
+	pwio_stream_free(s->pw);
+	s->pw = NULL;
 	s->be->mapped_pages -= s->buf.n_pages;
 	xensnd_back_buffer_unmap(&s->buf);
 	free(s->queue);
@@ -354,6 +377,13 @@ static void fill_from_input(struct stream *s, uint8_t *out, uint32_t frames)
 {
 	const struct wav_file *in = s->be->input;
 
+	if (s->pw != NULL) {
+		uint32_t want = frames * s->frame_bytes;
+		uint32_t got = pwio_stream_read(s->pw, out, want);
+
+		memset(out + got, 0, want - got);	/* PipeWire was late: silence */
+		return;
+	}
 	if (in == NULL) {
 		testsignal_fill(out, s->format, s->channels, s->read_frames, frames);
 		return;
@@ -440,6 +470,8 @@ static int do_control(struct stream *s, const struct xensnd_req *req, char *err)
 				s->mute[c] = req->operation == XENSND_OP_MUTE;
 		break;
 	}
+	if (s->pw != NULL)
+		pwio_stream_set_volume(s->pw, s->volume, s->mute, s->channels);
 	log_volume(s);
 	return 0;
 }
@@ -567,11 +599,26 @@ static void on_channel(struct loop_source *src, uint32_t events)
 
 /* ---- life ---- */
 
+/* The formats PipeWire can carry: those with an SPA twin. */
+static uint64_t spa_formats(void)
+{
+	uint64_t mask = 0;
+
+	for (unsigned f = 0; f < XENSND_FORMAT_COUNT; f++)
+		if (xensnd_format_is_supported(xensnd_format_from_sndif(f)))
+			mask |= UINT64_C(1) << f;
+	return mask;
+}
+
 static void narrow_to_input(struct stream *s)
 {
 	const struct wav_file *in = s->be->input;
+	const struct backend_options *o = s->be->opts;
 
-	if (!s->cfg->capture || in == NULL)
+	if (s->cfg->capture ? o->input_pipewire : o->output_pipewire)
+		s->limits.formats &= spa_formats();
+
+	if (!s->cfg->capture || in == NULL || o->input_pipewire)
 		return;
 	/* A looped file is played as it is: capture offers its format only. */
 	s->limits.formats &= UINT64_C(1) << s->be->input_sndif;

@@ -21,6 +21,7 @@
 #include "backend.h"
 #include "clock.h"
 #include "limits.h"
+#include "pwio.h"
 #include "wav.h"
 
 struct stream {
@@ -61,6 +62,7 @@ struct stream {
 	/* Capture: frames produced by the clock and already READ. */
 	uint64_t read_frames;
 	bool in_overrun;
+	struct pwio_stream *pw;		/* --output/--input pipewire */
 	struct wav_writer wav;
 	struct wav_conversion wav_conv;
 	uint8_t *convert_buf;
