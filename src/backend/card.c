@@ -99,6 +99,7 @@ void card_disconnect(struct card *card, bool write)
 	if (write)
 		write_state(card, XenbusStateClosed);
 	backend_state_changed(card->be);
+	backend_state_flush(card->be, true);
 }
 
 void card_fail(struct card *card, const char *why)
@@ -208,6 +209,7 @@ static int connect_card(struct card *card)
 	be_log("%s: connected, %u PCM(s), %u stream(s)", card->name,
 	       card->cfg.n_pcms, card->n_streams);
 	backend_state_changed(card->be);
+	backend_state_flush(card->be, true);
 	return 0;
 }
 

@@ -220,10 +220,16 @@ static void arm_timer(struct stream *s)
 	uint64_t period, next, t;
 
 	if (s->opened && s->run == RUN_RUNNING) {
+		uint64_t queued = s->q_len / s->frame_bytes;
+
 		period = s->period_sz ? s->period_sz / s->frame_bytes : 0;
 		if (period == 0)
 			period = s->rate / 100 ? s->rate / 100 : 1;	/* 10 ms */
 		next = (s->device_frames / period + 1) * period;
+		/* Wake when the queue runs dry if that comes first, so its
+		 * last frames are reported when they are really played. */
+		if (!s->cfg->capture && queued > 0 && s->device_frames + queued < next)
+			next = s->device_frames + queued;
 		t = device_clock_time_of(&s->clock, next);
 		its.it_value.tv_sec = (time_t)(t / 1000000000u);
 		its.it_value.tv_nsec = (long)(t % 1000000000u);

@@ -14,9 +14,8 @@ attach 2 'CARD, short-name=Good, sample-formats=s16_le, sample-rates=48000, chan
 start_backend
 
 "$WAVTOOL" gen s16_le 48000 2 96000 "$DIR/long.wav"
-front 2 play 0 "$DIR/long.wav" --format s16_le --buffer 16384 >"$DIR/good.out" &
-GOOD=$!
-BG_PIDS+=("$GOOD")
+front_bg 2 "$DIR/good.out" play 0 "$DIR/long.wav" --format s16_le --buffer 16384
+GOOD=$FRONT_PID
 
 front 1 bad 0 --format s16_le --rate 48000 --channels 2 >"$DIR/bad.out" ||
 	{ cat "$DIR/bad.out"; fail "a bad request was accepted"; }

@@ -16,26 +16,27 @@ baseline=$(maps)
 
 "$WAVTOOL" gen s16_le 48000 2 96000 "$DIR/victim.wav"
 "$WAVTOOL" gen s16_le 48000 2 72000 "$DIR/survivor.wav"
-front 1 play 0 "$DIR/victim.wav" --format s16_le --buffer 65536 >/dev/null 2>&1 & VICTIM=$!
-front 2 play 0 "$DIR/survivor.wav" --format s16_le --buffer 65536 >"$DIR/s.out" & SURVIVOR=$!
-BG_PIDS+=("$VICTIM" "$SURVIVOR")
-wait_for "both streams run" test "$(grep -c 'state=running' "$STATE")" = 2
+front_bg 1 "$DIR/v.out" play 0 "$DIR/victim.wav" --format s16_le --buffer 65536
+VICTIM=$FRONT_PID
+front_bg 2 "$DIR/s.out" play 0 "$DIR/survivor.wav" --format s16_le --buffer 65536
+SURVIVOR=$FRONT_PID
+wait_for "both streams run" 'test "$(grep -c state=running "$STATE")" = 2'
 during=$(backend_field mapped_pages)
 # 2 cards x 2 streams x 2 ring pages + 2 buffers x 16 pages
 [ "$during" = 40 ] || fail "mapped pages while both play: $during, expected 40"
 sleep 0.3
 xensim destroy --dir "$XS_DIR" 1
 [ "$(maps)" -gt "$baseline" ] || fail "grant mappings do not show in /proc/PID/maps"
-wait_for "dom1's card is gone" sh -c "! grep -q 'card dom1-vsnd0 state=connected' '$STATE'"
-wait_for "dom1's pages are unmapped" test "$(backend_field mapped_pages)" = 20
+wait_for "dom1's card is gone" '! grep -q "card dom1-vsnd0 state=connected" "$STATE"'
+wait_for "dom1's pages are unmapped" 'test "$(backend_field mapped_pages)" = 20'
 ok "dom1 destroyed mid-stream: its 20 pages unmapped, dom2's 20 stay"
 kill -0 "$BACKEND_PID" || fail "the backend died with the guest"
-wait "$VICTIM" || true
+stop_pid "$VICTIM"	# the dead guest's process: on Xen it died with the domain
 
 wait "$SURVIVOR" || fail "dom2's stream failed"
 "$WAVTOOL" same s16_le "$DIR/survivor.wav" "$OUT/dom2-vsnd0-pcm0-stream0.wav" >/dev/null ||
 	fail "dom2's output is not bit-exact"
 ok "dom2 played on, bit-exact"
-wait_for "nothing mapped once dom2 closed" test "$(backend_field mapped_pages)" = 0
-wait_for "the process maps are back to the baseline ($baseline)" test "$(maps)" -le "$baseline"
+wait_for "nothing mapped once dom2 closed" 'test "$(backend_field mapped_pages)" = 0'
+wait_for "the process maps are back to the baseline ($baseline)" 'test "$(maps)" -le "$baseline"'
 ok "no leaked mappings: counter 0, /proc maps at the baseline ($baseline)"

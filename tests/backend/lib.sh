@@ -9,7 +9,8 @@
 #   attach DOMID ITEM...            xensim vsnd-attach
 #   guest DOMID CMD...              run CMD as a process of domain DOMID
 #   front DOMID [--dev D] ARGS...   the test frontend as DOMID
-#   wait_for WHAT CMD...            poll CMD (5 s) until it succeeds
+#   front_bg DOMID FILE ARGS...     the same in the background, $FRONT_PID
+#   wait_for WHAT 'CODE'            poll shell CODE (5 s, eval'd each time)
 #   stream_field NAME KEY           a field of the state file's stream line
 #   backend_field KEY               a field of its backend line
 set -euo pipefail
@@ -92,10 +93,13 @@ attach() {
 
 start_backend() {
 	rm -f "$STATE"
-	guest 0 xensnd-backend --output-dir "$OUT" --state-file "$STATE" "$@" \
-		2>>"$BACKEND_LOG" &
+	# Started directly (not through a shell function), so $! is the
+	# backend itself: xensim exec execs it.
+	xensim exec --dir "$XS_DIR" --domid 0 -- \
+		xensnd-backend --output-dir "$OUT" --state-file "$STATE" "$@" \
+		>>"$BACKEND_LOG" 2>&1 &
 	BACKEND_PID=$!
-	wait_for "the backend writes its state file" backend_started
+	wait_for "the backend writes its state file" 'backend_started'
 }
 
 backend_started() {
@@ -117,11 +121,20 @@ front() {
 	guest "$domid" "$TESTFRONT" "$@"
 }
 
+# The test frontend in the background, its stdout to FILE; $FRONT_PID is
+# the frontend itself (killed on exit if still running).
+front_bg() {
+	local domid=$1 file=$2
+	shift 2
+	xensim exec --dir "$XS_DIR" --domid "$domid" -- "$TESTFRONT" "$@" >"$file" &
+	FRONT_PID=$!
+	BG_PIDS+=("$FRONT_PID")
+}
+
 wait_for() {
-	local what=$1 i
-	shift
+	local what=$1 cond=$2 i
 	for i in $(seq 200); do
-		if "$@" >/dev/null 2>&1; then
+		if eval "$cond" >/dev/null; then
 			return 0
 		fi
 		sleep 0.025

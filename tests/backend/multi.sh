@@ -15,10 +15,12 @@ start_backend
 "$WAVTOOL" gen s16_le 44100 2 22050 "$DIR/a.wav"
 "$WAVTOOL" gen s32_le 48000 4 24000 "$DIR/b.wav"
 "$WAVTOOL" gen s16_le 96000 1 48000 "$DIR/c.wav"
-front 1 --dev 0 play 0 "$DIR/a.wav" --format s16_le --buffer 16384 >"$DIR/a.out" & A=$!
-front 1 --dev 1 play 0 "$DIR/b.wav" --format s32_le --buffer 32768 >"$DIR/b.out" & B=$!
-front 2 --dev 0 play 0 "$DIR/c.wav" --format s16_le --buffer 8192 >"$DIR/c.out" & C=$!
-BG_PIDS+=("$A" "$B" "$C")
+front_bg 1 "$DIR/a.out" --dev 0 play 0 "$DIR/a.wav" --format s16_le --buffer 16384
+A=$FRONT_PID
+front_bg 1 "$DIR/b.out" --dev 1 play 0 "$DIR/b.wav" --format s32_le --buffer 32768
+B=$FRONT_PID
+front_bg 2 "$DIR/c.out" --dev 0 play 0 "$DIR/c.wav" --format s16_le --buffer 8192
+C=$FRONT_PID
 wait "$A" || fail "dom1 vsnd0 failed"
 wait "$B" || fail "dom1 vsnd1 failed"
 wait "$C" || fail "dom2 vsnd0 failed"

@@ -1,44 +1,69 @@
 #!/bin/bash
-# --output pipewire: each guest stream is a node in the backend domain's
-# PipeWire (a private daemon here), named after the stream, and the
-# guest's SET_VOLUME / MUTE become the node's channelVolumes.
+# --output pipewire against a private PipeWire + WirePlumber with a null
+# sink: each guest stream is a node named after it, WirePlumber links it
+# to the sink, the guest's SET_VOLUME / MUTE become the node's
+# channelVolumes, the guest's samples reach the sink (recorded from its
+# monitor), and CLOSE removes the node.
+if [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] && command -v dbus-run-session >/dev/null; then
+	# WirePlumber 0.4 quits without a session bus: run inside a private one.
+	exec dbus-run-session -- "$0" "$@"
+fi
 source "$(dirname "$0")/lib.sh"
-command -v pipewire >/dev/null && command -v pw-dump >/dev/null || skip "pipewire is not installed"
-command -v python3 >/dev/null || skip "python3 is not installed"
+for prog in pipewire wireplumber pw-cli pw-dump pw-record python3; do
+	command -v "$prog" >/dev/null || skip "$prog is not installed"
+done
+[ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || skip "no D-Bus session bus (dbus-run-session)"
 export XDG_RUNTIME_DIR=$DIR/run PIPEWIRE_RUNTIME_DIR=$DIR/run
 mkdir -p "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 pipewire >"$DIR/pipewire.log" 2>&1 &
 BG_PIDS+=("$!")
-wait_for "pipewire serves" test -S "$XDG_RUNTIME_DIR/pipewire-0"
+wait_for "pipewire serves" 'test -S "$XDG_RUNTIME_DIR/pipewire-0"'
+pw-cli create-node adapter '{ factory.name=support.null-audio-sink node.name=testsink
+	media.class=Audio/Sink object.linger=true audio.position=[FL FR] }' >/dev/null
+wireplumber >"$DIR/wireplumber.log" 2>&1 &
+BG_PIDS+=("$!")
+
 start_hub
 attach 1 'CARD, short-name=Pw, sample-formats=s16_le;a_law, sample-rates=48000' \
 	'PCM, name=Main' 'STREAM, unique-id=0, type=p'
 start_backend --output pipewire
 
-# a_law has no SPA twin: PipeWire cannot carry it, so it is not offered.
-[ "$(front 1 query 0)" = "formats=0x4 rates=48000:48000 channels=1:2 buffer=16:32768 period=16:32768" ] ||
+# Both configured formats have SPA twins (SPA_AUDIO_FORMAT_S16_LE, _ALAW).
+[ "$(front 1 query 0)" = "formats=0x200004 rates=48000:48000 channels=1:2 buffer=16:65536 period=16:65536" ] ||
 	fail "query with --output pipewire: $(front 1 query 0)"
-ok "only formats PipeWire carries are offered"
+ok "formats PipeWire carries are offered"
 
-front 1 volume 0 --format s16_le --rate 48000 --channels 2 --set -6000,0 --mute 0,1 \
-	--hold-ms 3000 >"$DIR/vol.out" &
-FRONT=$!
-BG_PIDS+=("$FRONT")
+front_bg 1 "$DIR/vol.out" volume 0 --format s16_le --rate 48000 --channels 2 \
+	--set -6000,0 --mute 0,1 --hold-ms 3000
+FRONT=$FRONT_PID
 node_volumes() {
 	pw-dump 2>/dev/null | python3 -c '
 import json, sys
 for o in json.load(sys.stdin):
-    props = o.get("info", {}).get("props", {})
-    if props.get("node.name") == "dom1-vsnd0-pcm0-stream0":
-        for p in o["info"].get("params", {}).get("Props", []):
-            if "channelVolumes" in p:
+    info = o.get("info") or {}
+    if (info.get("props") or {}).get("node.name") == "dom1-vsnd0-pcm0-stream0":
+        for p in (info.get("params") or {}).get("Props", []):
+            if p.get("channelVolumes"):
                 print(",".join("%.3f" % v for v in p["channelVolumes"]))
 '
 }
 # -6 dB is 0.501 linear; the muted channel is 0.
-wait_for "the node shows the guest's volume" test "$(node_volumes | tail -n 1)" = "0.501,0.000"
+wait_for "the node shows the guest's volume" 'test "$(node_volumes | tail -n 1)" = "0.501,0.000"'
 ok "the stream is a PipeWire node; volume -6 dB and a muted channel reached it"
 wait "$FRONT" || fail "volume round trip"
-wait_for "the node is gone after CLOSE" sh -c "! pw-dump 2>/dev/null | grep -q dom1-vsnd0-pcm0-stream0"
+wait_for "the node is gone after CLOSE" '! pw-dump 2>/dev/null | grep -q dom1-vsnd0-pcm0-stream0'
 ok "CLOSE removes the node"
+
+# The samples reach the sink: record its monitor while the guest plays.
+"$WAVTOOL" gen s16_le 48000 2 48000 "$DIR/in.wav"
+pw-record --target testsink -P '{ stream.capture.sink=true }' --format s16 --rate 48000 \
+	--channels 2 "$DIR/monitor.wav" 2>"$DIR/pw-record.log" &
+REC=$!
+BG_PIDS+=("$REC")
+front 1 play 0 "$DIR/in.wav" --format s16_le --buffer 19200 --period 4800 >/dev/null ||
+	fail "play into PipeWire"
+kill -INT "$REC"
+wait "$REC" || true
+"$WAVTOOL" loud s16_le "$DIR/monitor.wav" || fail "the sink's monitor recorded silence"
+ok "the guest's samples reached the PipeWire sink"

@@ -36,5 +36,9 @@ a_law      8000   2  1600   4096    1024
 mu_law     8000   1  1600   4096    512
 s16_be     44100  2  4410   16384   4096
 MATRIX
-[ "$(backend_field mapped_pages)" = 2 ] || fail "after every CLOSE only the ring pages stay mapped"
-ok "buffers unmapped after CLOSE"
+# Closed but still connected: only the ring and event pages stay mapped.
+front_bg 1 "$DIR/hold.out" play 0 "$DIR/in.wav" --format s16_be --buffer 16384 --hold-ms 3000
+wait_for "the stream is closed, the card still connected" 'grep -q "^played" "$DIR/hold.out"'
+[ "$(backend_field mapped_pages)" = 2 ] || fail "after CLOSE: $(backend_field mapped_pages) pages mapped, not 2"
+grep -q "^stream dom1-vsnd0-pcm0-stream0 type=p state=closed" "$STATE" || fail "stream not closed"
+ok "CLOSE unmaps the buffer; the ring and event pages stay until the card closes"

@@ -499,6 +499,7 @@ static int cmd_play(struct front *f, struct tracker *t, const struct args *a)
 	if (r == 0) {
 		printf("played %u octets x%u\n", w.size, a->repeat ? a->repeat : 1);
 		report_timing(t, w.fmt.rate);
+		fflush(stdout);
 		if (a->hold_ms)
 			sleep_ms(a->hold_ms);
 	}

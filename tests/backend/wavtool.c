@@ -7,6 +7,8 @@
  *                                                    stores FORMAT (wav.h)
  *   wavtool signal FORMAT FILE.wav                    FILE is the test signal
  *                                                    from frame 0, sample by sample
+ *   wavtool loud s16_le FILE.wav                      at least 1/4 of FILE's
+ *                                                    samples are not silence
  * Exit 0 when the check holds, 1 when not (with the first difference).
  */
 #include <stdio.h>
@@ -139,8 +141,28 @@ static int signal_check(int fmt, const char *path)
 	return 0;
 }
 
+static int loud(const char *path)
+{
+	struct wav_file f;
+	uint32_t n, nonzero = 0;
+
+	if (load(&f, path) < 0)
+		return 1;
+	n = f.size / 2;
+	for (uint32_t i = 0; i < n; i++) {
+		int16_t v = (int16_t)(f.data[2 * i] | f.data[2 * i + 1] << 8);
+
+		nonzero += v > 64 || v < -64;
+	}
+	wav_file_free(&f);
+	printf("%s: %u of %u samples loud\n", path, nonzero, n);
+	return n > 0 && nonzero >= n / 4 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "loud") && !strcmp(argv[2], "s16_le"))
+		return loud(argv[3]);
 	if (argc == 7 && !strcmp(argv[1], "gen"))
 		return gen(format_arg(argv[2]), (unsigned)atoi(argv[3]),
 			   (unsigned)atoi(argv[4]), (unsigned)atoi(argv[5]), argv[6]);
