@@ -40,9 +40,12 @@ static int gen(int fmt, unsigned rate, unsigned ch, unsigned frames, const char 
 	uint32_t n = xensnd_frame_bytes((unsigned)fmt, ch) * frames;
 	uint8_t *d = malloc(n ? n : 1);
 	uint32_t x = 0x12345678u ^ (uint32_t)fmt ^ rate ^ ch;
+	int r;
 
-	if (d == NULL || wav_format_for_sndif((unsigned)fmt, ch, rate, &wf, &conv) < 0)
+	if (d == NULL || wav_format_for_sndif((unsigned)fmt, ch, rate, &wf, &conv) < 0) {
+		free(d);
 		return 1;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
@@ -51,11 +54,14 @@ static int gen(int fmt, unsigned rate, unsigned ch, unsigned frames, const char 
 	}
 	/* The file holds what the guest sends: raw, not converted. */
 	unlink(out);
-	if (wav_writer_open(&w, out, &wf) < 0 || wav_writer_append(&w, d, n) < 0)
+	if (wav_writer_open(&w, out, &wf) < 0) {
+		free(d);
 		return 1;
+	}
+	r = wav_writer_append(&w, d, n);
 	wav_writer_close(&w);
 	free(d);
-	return 0;
+	return r < 0 ? 1 : 0;
 }
 
 static int first_diff(const uint8_t *a, const uint8_t *b, uint32_t n)
@@ -77,37 +83,51 @@ static int load(struct wav_file *f, const char *path)
 	return 0;
 }
 
+static int compare(int fmt, const struct wav_file *sent, const struct wav_file *got,
+		   const char *name, unsigned repeat);
+
 static int same(int fmt, const char *sent, const char *got, unsigned repeat)
 {
-	struct wav_file a, b;
+	struct wav_file a = { 0 }, b = { 0 };
+	int r = 1;
+
+	if (load(&a, sent) == 0 && load(&b, got) == 0)
+		r = compare(fmt, &a, &b, got, repeat);
+	wav_file_free(&a);
+	wav_file_free(&b);
+	return r;
+}
+
+static int compare(int fmt, const struct wav_file *sent, const struct wav_file *b,
+		   const char *got, unsigned repeat)
+{
+	struct wav_file a = *sent;
 	struct wav_format wf;
 	struct wav_conversion conv;
 	int d;
 
-	if (load(&a, sent) < 0 || load(&b, got) < 0)
-		return 1;
 	wav_format_for_sndif((unsigned)fmt, a.fmt.channels, a.fmt.rate, &wf, &conv);
 	wav_convert(&conv, a.data, a.size);
-	if (b.fmt.channels != a.fmt.channels || b.fmt.rate != a.fmt.rate ||
-	    b.fmt.tag != wf.tag || b.fmt.container_bits != wf.container_bits ||
-	    b.fmt.valid_bits != wf.valid_bits || b.fmt.extensible != wf.extensible) {
+	if (b->fmt.channels != a.fmt.channels || b->fmt.rate != a.fmt.rate ||
+	    b->fmt.tag != wf.tag || b->fmt.container_bits != wf.container_bits ||
+	    b->fmt.valid_bits != wf.valid_bits || b->fmt.extensible != wf.extensible) {
 		fprintf(stderr, "wavtool: %s: header is not the expected format\n", got);
 		return 1;
 	}
-	if (b.size != a.size * repeat) {
-		fprintf(stderr, "wavtool: %s has %u octets, expected %u\n", got, b.size,
+	if (b->size != a.size * repeat) {
+		fprintf(stderr, "wavtool: %s has %u octets, expected %u\n", got, b->size,
 			a.size * repeat);
 		return 1;
 	}
 	for (unsigned r = 0; r < repeat; r++) {
-		d = first_diff(a.data, b.data + (size_t)r * a.size, a.size);
+		d = first_diff(a.data, b->data + (size_t)r * a.size, a.size);
 		if (d >= 0) {
 			fprintf(stderr, "wavtool: %s differs at octet %u (copy %u)\n", got,
 				(unsigned)d, r);
 			return 1;
 		}
 	}
-	printf("%s: %u octets bit-exact\n", got, b.size);
+	printf("%s: %u octets bit-exact\n", got, b->size);
 	return 0;
 }
 
@@ -125,19 +145,27 @@ static int signal_check(int fmt, const char *path)
 	fb = xensnd_frame_bytes((unsigned)fmt, f.fmt.channels);
 	if (fb == 0 || f.size == 0 || f.size % fb) {
 		fprintf(stderr, "wavtool: %s: no whole frames\n", path);
+		wav_file_free(&f);
 		return 1;
 	}
 	want = malloc(f.size);
+	if (want == NULL) {
+		wav_file_free(&f);
+		return 1;
+	}
 	testsignal_fill(want, (unsigned)fmt, f.fmt.channels, 0, f.size / fb);
 	wav_format_for_sndif((unsigned)fmt, f.fmt.channels, f.fmt.rate, &wf, &conv);
 	wav_convert(&conv, want, f.size);
 	d = first_diff(want, f.data, f.size);
+	free(want);
 	if (d >= 0) {
+		wav_file_free(&f);
 		fprintf(stderr, "wavtool: %s: sample at octet %d (frame %u) is not the "
 			"test signal\n", path, d, (unsigned)d / fb);
 		return 1;
 	}
 	printf("%s: %u frames are the test signal\n", path, f.size / fb);
+	wav_file_free(&f);
 	return 0;
 }
 
