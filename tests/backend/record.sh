@@ -1,7 +1,8 @@
 #!/bin/bash
 # Capture: READ returns the test signal, every sample as the man page's
 # formula gives it, in several formats, rates and channel counts; and
-# --input FILE.wav limits capture to the file's format.
+# --input FILE.wav is looped into capture, which then offers only the
+# file's format.
 source "$(dirname "$0")/lib.sh"
 start_hub
 attach 1 'CARD, short-name=Rec, sample-formats=s16_le;s24_le;s32_le;float_le;u8;mu_law, sample-rates=8000;44100;48000;96000, channels-min=1, channels-max=8, buffer-size=262144' \
@@ -26,3 +27,16 @@ mu_law   8000  2 800  4096   512
 MATRIX
 ! grep -q "overrun" "$BACKEND_LOG" || fail "overruns while reading in time"
 ok "no overruns"
+
+# --input FILE.wav: capture offers the file's format only, and loops it.
+stop_backend
+"$WAVTOOL" gen s24_le 44100 2 1000 "$DIR/loop.wav"
+start_backend --input "$DIR/loop.wav"
+got=$(front 1 query 0)
+[ "$got" = "formats=0x40 rates=44100:44100 channels=2:2 buffer=16:32768 period=16:32768" ] ||
+	fail "capture with --input offers '$got'"
+ok "with --input, capture offers the file's format only: $got"
+front 1 record 0 "$DIR/rec.wav" --format s24_le --rate 44100 --channels 2 --frames 2500 \
+	--buffer 8000 --period 2000 >/dev/null || fail "record from --input"
+"$WAVTOOL" looped "$DIR/loop.wav" "$DIR/rec.wav" || fail "the recording is not the file looped"
+ok "--input FILE.wav is looped into capture, bit-exact"

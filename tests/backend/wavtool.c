@@ -7,6 +7,8 @@
  *                                                    stores FORMAT (wav.h)
  *   wavtool signal FORMAT FILE.wav                    FILE is the test signal
  *                                                    from frame 0, sample by sample
+ *   wavtool looped SRC.wav GOT.wav                    GOT is SRC's data over and
+ *                                                    over (GOT[i] = SRC[i mod size])
  *   wavtool loud s16_le FILE.wav                      at least 1/4 of FILE's
  *                                                    samples are not silence
  * Exit 0 when the check holds, 1 when not (with the first difference).
@@ -169,6 +171,27 @@ static int signal_check(int fmt, const char *path)
 	return 0;
 }
 
+static int looped(const char *src, const char *got)
+{
+	struct wav_file a = { 0 }, b = { 0 };
+	int r = 1;
+
+	if (load(&a, src) == 0 && load(&b, got) == 0 && a.size > 0 && b.size > a.size) {
+		r = 0;
+		for (uint32_t i = 0; i < b.size && r == 0; i++)
+			if (b.data[i] != a.data[i % a.size]) {
+				fprintf(stderr, "wavtool: %s: octet %u is not %s's octet %u\n",
+					got, i, src, i % a.size);
+				r = 1;
+			}
+		if (r == 0)
+			printf("%s: %s looped %.2f times\n", got, src, (double)b.size / a.size);
+	}
+	wav_file_free(&a);
+	wav_file_free(&b);
+	return r;
+}
+
 static int loud(const char *path)
 {
 	struct wav_file f;
@@ -189,6 +212,8 @@ static int loud(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "looped"))
+		return looped(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "loud") && !strcmp(argv[2], "s16_le"))
 		return loud(argv[3]);
 	if (argc == 7 && !strcmp(argv[1], "gen"))
