@@ -12,6 +12,7 @@
  *   hv-test connect DIR PEER ROUNDS [--bench MAPS]
  *   hv-test rules-granter DIR | rules-dom2 DIR | rules-dom3 DIR
  *   hv-test death-granter DIR | death-mapper DIR
+ *   hv-test hostile                    malformed requests on the raw socket
  *
  * Exit 0: every check passed; 1: a check failed (the message says which).
  */
@@ -23,12 +24,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
+
+#include "hv_proto.h"	/* the shims' private protocol, for "hostile" */
 
 #define PAGE		4096
 #define SHARED_PAGES	64
@@ -436,12 +442,20 @@ static int cmd_offer(const char *dir, uint32_t peer, uint32_t rounds)
 {
 	xenevtchn_handle *xce = evtchn_open();
 	xengntshr_handle *xgs = xengntshr_open(NULL, 0);
-	uint32_t offer[1 + SHARED_PAGES];
+	uint32_t offer[1 + 2 * SHARED_PAGES];
+	void *single[SHARED_PAGES];
 	struct pingpong_page *pp;
 	uint8_t *pages;
 	int port;
 
 	CHECK(xgs, "gntshr open");
+	/* 64 pages in one share, and 64 shares of one page each (a granter
+	 * that grants page by page). */
+	for (unsigned i = 0; i < SHARED_PAGES; i++) {
+		single[i] = xengntshr_share_pages(xgs, peer, 1,
+						  &offer[1 + SHARED_PAGES + i], 1);
+		CHECK(single[i], "share page %u", i);
+	}
 	port = xenevtchn_bind_unbound_port(xce, peer);
 	CHECK(port > 0, "bind_unbound_port(%u)", peer);
 	pages = xengntshr_share_pages(xgs, peer, SHARED_PAGES, offer + 1, 1);
@@ -449,7 +463,7 @@ static int cmd_offer(const char *dir, uint32_t peer, uint32_t rounds)
 	for (unsigned i = 1; i < SHARED_PAGES; i++)
 		fill(pages + i * PAGE, (uint8_t)i, PAGE);
 	offer[0] = (uint32_t)port;
-	put_values(dir, "offer", offer, 1 + SHARED_PAGES);
+	put_values(dir, "offer", offer, 1 + 2 * SHARED_PAGES);
 	pp = (struct pingpong_page *)pages;
 	for (uint32_t i = 1; i <= rounds; i++) {
 		expect_event(xce, (evtchn_port_t)port);
@@ -460,6 +474,8 @@ static int cmd_offer(const char *dir, uint32_t peer, uint32_t rounds)
 	/* The connector may still be benchmarking maps of our pages. */
 	get_values_within(dir, "connector-done", NULL, 0, 100000);
 	CHECK(xengntshr_unshare(xgs, pages, SHARED_PAGES) == 0, "unshare");
+	for (unsigned i = 0; i < SHARED_PAGES; i++)
+		CHECK(xengntshr_unshare(xgs, single[i], 1) == 0, "unshare");
 	xengntshr_close(xgs);
 	xenevtchn_close(xce);
 	return 0;
@@ -499,7 +515,8 @@ static double pipe_pingpong(uint32_t rounds)
 	return t0;
 }
 
-static void bench_maps(uint32_t peer, const uint32_t *refs, uint32_t maps)
+static void bench_maps(uint32_t peer, const uint32_t *refs, uint32_t maps,
+		       const char *what)
 {
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
 	double t0;
@@ -515,8 +532,8 @@ static void bench_maps(uint32_t peer, const uint32_t *refs, uint32_t maps)
 		CHECK(xengnttab_unmap(xgt, m, SHARED_PAGES) == 0, "unmap");
 	}
 	t0 = now() - t0;
-	printf("grant map+unmap of %d pages: %.1f us per map+unmap "
-	       "(%.2f us per page), %u iterations\n", SHARED_PAGES,
+	printf("grant map+unmap of %d pages (%s): %.1f us per map+unmap "
+	       "(%.2f us per page), %u iterations\n", SHARED_PAGES, what,
 	       t0 / maps * 1e6, t0 / maps / SHARED_PAGES * 1e6, maps);
 	xengnttab_close(xgt);
 }
@@ -526,14 +543,14 @@ static int cmd_connect(const char *dir, uint32_t peer, uint32_t rounds,
 {
 	xenevtchn_handle *xce = evtchn_open();
 	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
-	uint32_t offer[1 + SHARED_PAGES];
+	uint32_t offer[1 + 2 * SHARED_PAGES];
 	struct pingpong_page *pp;
 	uint8_t *pages;
 	double t0;
 	int port;
 
 	CHECK(xgt, "gnttab open");
-	get_values(dir, "offer", offer, 1 + SHARED_PAGES);
+	get_values(dir, "offer", offer, 1 + 2 * SHARED_PAGES);
 	port = xenevtchn_bind_interdomain(xce, peer, offer[0]);
 	CHECK(port > 0, "bind_interdomain(%u, %u)", peer, offer[0]);
 	expect_event(xce, (evtchn_port_t)port);	/* raised by the bind */
@@ -561,7 +578,9 @@ static int cmd_connect(const char *dir, uint32_t peer, uint32_t rounds,
 		       t0 / rounds * 1e6, rounds);
 		printf("pipe round trip (reference): %.2f us\n",
 		       tp / rounds * 1e6);
-		bench_maps(peer, offer + 1, bench_maps_n);
+		bench_maps(peer, offer + 1, bench_maps_n, "one share");
+		bench_maps(peer, offer + 1 + SHARED_PAGES, bench_maps_n,
+			   "64 one-page shares");
 	}
 	put_values(dir, "connector-done", NULL, 0);
 	xengnttab_close(xgt);
@@ -640,6 +659,8 @@ static void rules_dom2_grants(xengnttab_handle *xgt, const uint32_t *v)
 	      errno == EPERM, "a read-only grant mapped writable");
 	m = map1(xgt, 1, v[RULE_RO], PROT_READ);
 	CHECK(m && all(m, 0x5a, PAGE), "read-only grant, mapped read-only");
+	CHECK(mprotect(m, PAGE, PROT_READ | PROT_WRITE) == -1,
+	      "a read-only mapping turned writable");
 	CHECK(xengnttab_unmap(xgt, m, 1) == 0, "unmap");
 	CHECK(!map1(xgt, 1, v[RULE_REVOKED], PROT_READ) && errno == EINVAL,
 	      "a revoked grant mapped");
@@ -756,6 +777,100 @@ static int cmd_death_mapper(const char *dir)
 	return 0;
 }
 
+/* ---- a hostile client: the hub answers or hangs up, never crashes ---- */
+
+static int raw_connect(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	CHECK(fd >= 0, "socket");
+	snprintf(addr.sun_path, sizeof(addr.sun_path),
+		 "%s/dom%u/hypervisor.sock", getenv("XENSIM_DIR"), my_domid());
+	CHECK(connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0,
+	      "connect %s", addr.sun_path);
+	return fd;
+}
+
+/* Send len bytes of msg (and fd if >= 0); return the hub's result, or 1
+ * if it hung up. */
+static int raw_call(int sock, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control = { 0 };
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct { struct hv_rsp rsp; char tail[HV_MAX_TAIL]; } in;
+	ssize_t n;
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		m.msg_control = control.buf;
+		m.msg_controllen = sizeof(control.buf);
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(sock, &m, MSG_NOSIGNAL) < 0)
+		return 1;
+	n = recv(sock, &in, sizeof(in), 0);
+	if (n <= 0)
+		return 1;
+	CHECK((size_t)n >= sizeof(in.rsp), "short answer");
+	return in.rsp.result;
+}
+
+static int raw_req(int sock, struct hv_req req, int fd)
+{
+	return raw_call(sock, &req, sizeof(req), fd);
+}
+
+static int cmd_hostile(void)
+{
+	static char big[HV_MAX_MSG + 4096];
+	int sock = raw_connect(), fd;
+	struct hv_req unsealed = { .op = HV_OP_GNT_SHARE, .count = 1,
+				   .domid = 0 };
+
+	CHECK(raw_req(sock, (struct hv_req){ .op = 999 }, -1) == -ENOSYS,
+	      "unknown op");
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_EVTCHN_BIND_UNBOUND },
+		      -1) == -EBADF, "bind before open");
+	CHECK(raw_req(sock, unsealed, -1) == -EINVAL, "share without memfd");
+	fd = memfd_create("unsealed", MFD_CLOEXEC);
+	CHECK(fd >= 0 && ftruncate(fd, PAGE) == 0, "memfd");
+	CHECK(raw_req(sock, unsealed, fd) == -EINVAL,
+	      "a memfd its sharer can still shrink was accepted");
+	close(fd);
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_GNT_MAP, .count = 3 },
+		      -1) == -EINVAL, "map with a missing tail");
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_GNT_UNMAP_NOTIFY,
+					     .id = 12345 }, -1) == -EINVAL,
+	      "unmap notify of a record that is not ours");
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_EVTCHN_OPEN }, -1) == 0,
+	      "open");
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_EVTCHN_OPEN }, -1) ==
+	      -EBUSY, "second open on one connection");
+	CHECK(raw_req(sock, (struct hv_req){ .op = HV_OP_EVTCHN_PEER,
+					     .port = 99999 }, -1) == -ENOTCONN,
+	      "peer of a port out of range");
+	/* Garbage: the hub hangs up on this connection only. */
+	CHECK(raw_call(sock, "xyz", 3, -1) == 1, "a 3-byte request answered");
+	close(sock);
+	sock = raw_connect();
+	CHECK(raw_call(sock, big, sizeof(big), -1) == 1,
+	      "an oversized request answered");
+	close(sock);
+	/* And the hub still serves. */
+	xenevtchn_close(evtchn_open());
+	return 0;
+}
+
 static uint32_t num(const char *s)
 {
 	char *end;
@@ -777,6 +892,8 @@ int main(int argc, char **argv)
 		return cmd_noenv();
 	if (!strcmp(cmd, "local") && argc == 2)
 		return cmd_local();
+	if (!strcmp(cmd, "hostile") && argc == 2)
+		return cmd_hostile();
 	if (!strcmp(cmd, "offer") && argc == 5)
 		return cmd_offer(argv[2], num(argv[3]), num(argv[4]));
 	if (!strcmp(cmd, "connect") && argc == 5)
