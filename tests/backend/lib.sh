@@ -10,7 +10,8 @@
 #   guest DOMID CMD...              run CMD as a process of domain DOMID
 #   front DOMID [--dev D] ARGS...   the test frontend as DOMID
 #   front_bg DOMID FILE ARGS...     the same in the background, $FRONT_PID
-#   wait_for WHAT 'CODE'            poll shell CODE (5 s, eval'd each time)
+#   wait_for WHAT 'CODE' [MS]       poll shell CODE (eval'd each time) for
+#                                   MS milliseconds (default 5000)
 #   stream_field NAME KEY           a field of the state file's stream line
 #   backend_field KEY               a field of its backend line
 set -euo pipefail
@@ -131,9 +132,12 @@ front_bg() {
 	BG_PIDS+=("$FRONT_PID")
 }
 
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
 wait_for() {
-	local what=$1 cond=$2 i
-	for i in $(seq 200); do
+	local what=$1 cond=$2 deadline
+	deadline=$(($(now_ms) + ${3:-5000}))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
 		if eval "$cond" >/dev/null; then
 			return 0
 		fi

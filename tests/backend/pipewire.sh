@@ -35,7 +35,7 @@ start_backend --output pipewire
 ok "formats PipeWire carries are offered"
 
 front_bg 1 "$DIR/vol.out" volume 0 --format s16_le --rate 48000 --channels 2 \
-	--set -6000,0 --mute 0,1 --hold-ms 3000
+	--set -6000,0 --mute 0,1 --hold-ms 20000
 FRONT=$FRONT_PID
 node_volumes() {
 	pw-dump 2>/dev/null | python3 -c '
@@ -49,8 +49,10 @@ for o in json.load(sys.stdin):
 '
 }
 # -6 dB is 0.501 linear; the muted channel is 0.
-wait_for "the node shows the guest's volume" 'test "$(node_volumes | tail -n 1)" = "0.501,0.000"'
+# WirePlumber links the node first; on a loaded machine that takes a while.
+wait_for "the node shows the guest's volume" 'test "$(node_volumes | tail -n 1)" = "0.501,0.000"' 15000
 ok "the stream is a PipeWire node; volume -6 dB and a muted channel reached it"
+kill -USR1 "$FRONT"	# ends its hold: it unmutes and closes
 wait "$FRONT" || fail "volume round trip"
 wait_for "the node is gone after CLOSE" '! pw-dump 2>/dev/null | grep -q dom1-vsnd0-pcm0-stream0'
 ok "CLOSE removes the node"

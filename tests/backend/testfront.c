@@ -14,6 +14,8 @@
  *   testfront [--dev D] bad S [--format F --rate R --channels C]
  *   testfront [--dev D] connect [--hold-ms MS]
  *
+ * --hold-ms keeps the card (and for volume, the stream) open that long,
+ * or until SIGUSR1.
  * S is the stream's position in the card (PCMs in order). Every command
  * does the whole xenbus handshake first and closes the card at the end.
  * Exit 0 when everything the command checks held, 1 otherwise.
@@ -22,6 +24,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -880,13 +883,21 @@ static int parse_args(struct args *a, int argc, char **argv)
 	return i == argc ? 0 : -1;
 }
 
+/* SIGUSR1 ends a --hold-ms early (nanosleep returns on a handled signal). */
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
 int main(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct front f = { 0 };
 	struct tracker t = { 0 };
 	struct args a;
 	int code = 1;
 
+	sigaction(SIGUSR1, &sa, NULL);
 	if (parse_args(&a, argc, argv) < 0) {
 		fprintf(stderr, "usage: see the comment at the top of testfront.c\n");
 		return 2;
