@@ -706,7 +706,7 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 	}
 	snprintf(out, out_size,
 		 "stream %s type=%s state=%s format=%s rate=%u channels=%u "
-		 "buffer=%u period=%u position=%" PRIu64 " queued=%u "
+		 "buffer=%u period=%u position=%" PRIu64 " clock=%" PRIu64 " queued=%u "
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
 		 " volume=%s mute=%s",
@@ -714,7 +714,7 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 s->opened ? run_state_name(s->run) : "closed",
 		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
-		 s->position, s->q_len, s->underruns, s->overruns,
+		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
 		 ch ? vol : "-", ch ? mute : "-");
 }
