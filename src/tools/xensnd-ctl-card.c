@@ -98,8 +98,7 @@ out:
 int ctl_card_open(struct ctl_card *card, struct xs_handle *xs,
 		  const char *dev_id, int signal_fd)
 {
-	struct xensnd_reader reader;
-	xs_transaction_t t = XBT_NULL;
+	struct xensnd_xs_reader reader;
 	char err[XENSND_ERROR_MAX];
 
 	memset(card, 0, sizeof(*card));
@@ -118,8 +117,8 @@ int ctl_card_open(struct ctl_card *card, struct xs_handle *xs,
 	}
 	free(state);
 
-	xensnd_xs_reader_init(&reader, xs, &t);
-	if (xensnd_card_cfg_read(&card->cfg, &reader, card->path, err,
+	xensnd_xs_reader_init(&reader, xs, XBT_NULL);
+	if (xensnd_card_cfg_read(&card->cfg, &reader.reader, card->path, err,
 				 sizeof(err)) < 0) {
 		ctl_error("card %s: bad configuration: %s", dev_id, err);
 		return CTL_EXIT_FAILURE;

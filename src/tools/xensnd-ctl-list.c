@@ -41,8 +41,7 @@ static char *read_rel(struct xs_handle *xs, const char *dir, const char *key)
 static void card_info_read(struct xs_handle *xs, const char *dev_id,
 			   struct card_info *ci)
 {
-	struct xensnd_reader reader;
-	xs_transaction_t t = XBT_NULL;
+	struct xensnd_xs_reader reader;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->dev_id = dev_id;
@@ -53,8 +52,8 @@ static void card_info_read(struct xs_handle *xs, const char *dev_id,
 	ci->back = ci->backend_path ?
 		   xensnd_read_state(xs, XBT_NULL, ci->backend_path) :
 		   XenbusStateUnknown;
-	xensnd_xs_reader_init(&reader, xs, &t);
-	ci->cfg_ok = xensnd_card_cfg_read(&ci->cfg, &reader, ci->path, ci->error,
+	xensnd_xs_reader_init(&reader, xs, XBT_NULL);
+	ci->cfg_ok = xensnd_card_cfg_read(&ci->cfg, &reader.reader, ci->path, ci->error,
 					  sizeof(ci->error)) == 0;
 }
 
