@@ -372,12 +372,13 @@ int ctl_card_connect(struct ctl_card *card)
  * are revoked: revoking pages the backend still maps would leave them to
  * the backend until it lets go.
  */
-static void disconnect(struct ctl_card *card)
+void ctl_card_disconnect(struct ctl_card *card)
 {
 	enum xenbus_state back;
 
-	if (!card->published)
+	if (!card->published || card->disconnected)
 		return;
+	card->disconnected = true;
 	if (xensnd_write_state(card->xs, XBT_NULL, card->path, XenbusStateClosing) == 0 &&
 	    card->watching &&
 	    wait_back_state(card, back_let_go, CTL_REQUEST_TIMEOUT_MS, &back) == 0)
@@ -391,7 +392,7 @@ void ctl_card_close(struct ctl_card *card)
 {
 	bool restore = card->published;
 
-	disconnect(card);
+	ctl_card_disconnect(card);
 	for (uint32_t i = 0; i < card->n_channels; i++)
 		xensnd_front_channel_close(&card->channels[i]);
 	free(card->channels);
@@ -406,6 +407,7 @@ void ctl_card_close(struct ctl_card *card)
 			  "the next frontend will find the card busy", card->dev_id, card->path);
 	card->published = false;
 	card->connected = false;
+	card->disconnected = false;
 	stop_watch(card);
 	if (card->gntshr)
 		xengntshr_close(card->gntshr);

@@ -50,6 +50,7 @@ struct ctl_card {
 	bool watching;			/* watch on the backend's state */
 	bool published;			/* our keys are in XenStore */
 	bool connected;
+	bool disconnected;		/* Closing written, backend awaited */
 };
 
 /*
@@ -67,7 +68,14 @@ const struct xensnd_stream_cfg *ctl_card_stream(const struct ctl_card *card,
 /* Run the frontend handshake (see above). Exit code. */
 int ctl_card_connect(struct ctl_card *card);
 
-/* Disconnect if connected, restore the card's state, free everything. */
+/*
+ * Closing, and wait (bounded) for the backend to let go of every mapping.
+ * Before the stream buffers are revoked: the backend may still map them
+ * when a stream could not be closed cleanly.
+ */
+void ctl_card_disconnect(struct ctl_card *card);
+
+/* Disconnect if still connected, restore the card's state, free everything. */
 void ctl_card_close(struct ctl_card *card);
 
 /*

@@ -113,7 +113,11 @@ int ctl_play(struct ctl_stream *s, FILE *f, const char *name,
 	ctl_progress_start(&progress, opts, "play", s, data_bytes);
 	/* Prefill: the buffer is full before the clock starts, as ALSA does. */
 	while (pl.written < pl.total && pl.written < s->buffer_bytes) {
-		ret = write_chunk(&pl, next_chunk(&pl));
+		uint32_t len = next_chunk(&pl);
+
+		if (len == 0)
+			break;	/* full: the fill loop takes over */
+		ret = write_chunk(&pl, len);
 		if (ret != CTL_EXIT_OK)
 			return ret;
 	}

@@ -328,6 +328,11 @@ void ctl_stream_close(struct ctl_stream *s)
 	}
 	s->opened = false;
 	s->running = false;
+}
+
+void ctl_stream_free(struct ctl_stream *s)
+{
 	if (s->buf.gntshr)
 		xensnd_front_buffer_free(&s->buf);
+	memset(&s->buf, 0, sizeof(s->buf));
 }

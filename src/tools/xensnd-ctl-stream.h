@@ -75,8 +75,11 @@ int ctl_stream_rw(struct ctl_stream *s, uint8_t op, uint32_t offset,
  */
 int ctl_stream_wait_event(struct ctl_stream *s, unsigned timeout_ms);
 
-/* TRIGGER stop if running, CLOSE if open, revoke the buffer. */
+/* TRIGGER stop if running, CLOSE if open. */
 void ctl_stream_close(struct ctl_stream *s);
+
+/* Revoke and free the buffer: after CLOSE, or after ctl_card_disconnect(). */
+void ctl_stream_free(struct ctl_stream *s);
 
 /* "EINVAL" for a sndif status (-XEN_EINVAL), from xen/errno.h. */
 const char *ctl_status_name(int32_t status);

@@ -306,6 +306,11 @@ static int session_close(struct session *ss, int ret)
 {
 	if (ss->stream_init)
 		ctl_stream_close(&ss->stream);
+	/* The backend lets go of everything before our pages are revoked. */
+	if (ss->card_open)
+		ctl_card_disconnect(&ss->card);
+	if (ss->stream_init)
+		ctl_stream_free(&ss->stream);
 	if (ss->card_open) {
 		if (ss->card.interrupted && ret == CTL_EXIT_OK)
 			ret = CTL_EXIT_FAILURE;
