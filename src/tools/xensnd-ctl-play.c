@@ -13,6 +13,7 @@ struct player {
 	uint64_t total;		/* octets to play */
 	uint64_t written;	/* octets handed to the backend */
 	uint64_t underruns;	/* positions reported beyond what we wrote */
+	uint64_t last_beyond;	/* the last such position, counted once */
 };
 
 /*
@@ -22,11 +23,15 @@ struct player {
  */
 static uint64_t played(struct player *pl)
 {
-	if (pl->s->position > pl->written) {
+	uint64_t position = pl->s->position;
+
+	if (position <= pl->written)
+		return position;
+	if (position != pl->last_beyond) {
+		pl->last_beyond = position;
 		pl->underruns++;
-		return pl->written;
 	}
-	return pl->s->position;
+	return pl->written;
 }
 
 /* Room for the next chunk: at most one period, never across the end. */
@@ -67,7 +72,7 @@ static int wait_progress(struct player *pl, const char *doing)
 {
 	struct ctl_stream *s = pl->s;
 	unsigned stall = ctl_stall_ms(s);
-	int r = ctl_stream_wait_event(s, stall);
+	int r = ctl_stream_wait_position(s, played(pl), stall);
 
 	if (r > 0)
 		return CTL_EXIT_OK;

@@ -75,7 +75,7 @@ static int wait_capture(struct recorder *rec)
 {
 	struct ctl_stream *s = rec->s;
 	unsigned stall = ctl_stall_ms(s);
-	int r = ctl_stream_wait_event(s, stall);
+	int r = ctl_stream_wait_position(s, rec->got, stall);
 
 	if (r > 0)
 		return CTL_EXIT_OK;

@@ -299,14 +299,14 @@ int ctl_stream_rw(struct ctl_stream *s, uint8_t op, uint32_t offset,
 	return CTL_EXIT_OK;
 }
 
-int ctl_stream_wait_event(struct ctl_stream *s, unsigned timeout_ms)
+int ctl_stream_wait_position(struct ctl_stream *s, uint64_t above,
+			     unsigned timeout_ms)
 {
 	uint64_t deadline = ctl_now_ms() + timeout_ms;
-	uint64_t events_before = s->n_events;
 
 	if (s->broken)
 		return -EPIPE;
-	while (s->n_events == events_before) {
+	while (s->position <= above) {
 		int r = pump(s, deadline, NULL, NULL);
 		if (r <= 0)
 			return r;

@@ -70,10 +70,13 @@ int ctl_stream_rw(struct ctl_stream *s, uint8_t op, uint32_t offset,
 		  uint32_t length);
 
 /*
- * Wait until at least one event arrived or timeout_ms passed. 1 (events
- * taken; see ->position), 0 (timed out), or negative (signal, broken).
+ * Wait until the position passes `above` or timeout_ms passes: 1 (see
+ * ->position), 0 (timed out), or negative (signal, broken). Events that
+ * repeat a position do not extend the wait: a backend that stands still
+ * is caught however chatty it is.
  */
-int ctl_stream_wait_event(struct ctl_stream *s, unsigned timeout_ms);
+int ctl_stream_wait_position(struct ctl_stream *s, uint64_t above,
+			     unsigned timeout_ms);
 
 /* TRIGGER stop if running, CLOSE if open. */
 void ctl_stream_close(struct ctl_stream *s);
