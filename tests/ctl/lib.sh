@@ -59,6 +59,8 @@ wait_for() {
 start_hub() {
 	xensim start --dir "$SIM"
 	HUB_PID=$(cat "$SIM/xensim.pid")
+	# A domain exists once a process ran in it.
+	xensim exec --dir "$SIM" --domid "$GUEST" -- true
 }
 
 # start_backend [xensnd-backend options...]
