@@ -86,11 +86,20 @@ xs_read() {
 	xensim exec --dir "$SIM" --domid "$GUEST" -- xenstore-read "$1"
 }
 
-# The backend is ready for a frontend once it is in InitWait.
+# backend_state [DEV]: the backend end's xenbus state (a number).
+backend_state() {
+	xensim exec --dir "$SIM" --domid 0 -- \
+		xenstore-read "backend/vsnd/$GUEST/${1:-0}/state" 2>/dev/null
+}
+
+# The backend is ready for a frontend once it is in InitWait (2).
 wait_backend_ready() {
 	local dev=${1:-0}
-	wait_for test "$(xensim exec --dir "$SIM" --domid 0 -- \
-		xenstore-read "backend/vsnd/$GUEST/$dev/state" 2>/dev/null)" = 2
+	for _ in $(seq 100); do
+		[ "$(backend_state "$dev")" = 2 ] && return 0
+		sleep 0.05
+	done
+	fail "backend of card $dev not in InitWait after 5 s (state $(backend_state "$dev"))"
 }
 
 # ctl ARGS... : xensnd-ctl in the guest.
