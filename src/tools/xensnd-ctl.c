@@ -155,7 +155,7 @@ static int take_option(const struct command *cmd, struct options *o, int c,
 	}
 	if (r < 0)
 		return usage_error(cmd, "%s", err);
-	if (!(cmd->options & bit)) {
+	if (!(cmd->options & bit) && bit != OPT_HELP) {
 		const char *name = "?";
 
 		for (const struct option *lo = long_options; lo->name; lo++)
@@ -176,21 +176,38 @@ static bool looks_like_number(const char *arg)
 	return arg[0] == '-' && ((arg[1] >= '0' && arg[1] <= '9') || arg[1] == '.');
 }
 
+/* Where arg came from in argv: getopt permutes, operands keep their order. */
+static int argv_index(char **argv, int argc, const char *arg)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i] == arg)
+			return i;
+	return argc;
+}
+
+static int add_operand(const struct command *cmd, struct options *o,
+		       const char *arg)
+{
+	if (o->n_operands == MAX_OPERANDS)
+		return usage_error(cmd, "too many arguments");
+	o->operands[o->n_operands++] = arg;
+	return CTL_EXIT_OK;
+}
+
 static int parse_command_line(const struct command *cmd, int argc, char **argv,
 			      struct options *o)
 {
 	char *args[argc + 1];
-	int n_args = 0;
+	const char *numbers[argc + 1];
+	int n_args = 0, n_numbers = 0, ret;
 
 	memset(o, 0, sizeof(*o));
+	/* Numbers are operands wherever they are; getopt sees the rest. */
 	for (int i = 0; i < argc; i++) {
-		if (looks_like_number(argv[i]) && i > 0) {
-			if (o->n_operands == MAX_OPERANDS)
-				return usage_error(cmd, "too many arguments");
-			o->operands[o->n_operands++] = argv[i];
-		} else {
+		if (i > 0 && looks_like_number(argv[i]))
+			numbers[n_numbers++] = argv[i];
+		else
 			args[n_args++] = argv[i];
-		}
 	}
 	args[n_args] = NULL;
 	optind = 1;
@@ -204,14 +221,19 @@ static int parse_command_line(const struct command *cmd, int argc, char **argv,
 			return usage_error(cmd, "unknown option %s", args[optind - 1]);
 		if (c == ':')
 			return usage_error(cmd, "option %s needs a value", args[optind - 1]);
-		int ret = take_option(cmd, o, c, optarg);
+		ret = take_option(cmd, o, c, optarg);
 		if (ret != CTL_EXIT_OK)
 			return ret;
 	}
-	for (int i = optind; i < n_args; i++) {
-		if (o->n_operands == MAX_OPERANDS)
-			return usage_error(cmd, "too many arguments");
-		o->operands[o->n_operands++] = args[i];
+	/* Merge the two operand lists back into command-line order. */
+	int a = optind, n = 0;
+	while (a < n_args || n < n_numbers) {
+		bool take_number = a >= n_args ||
+			(n < n_numbers && argv_index(argv, argc, numbers[n]) <
+					  argv_index(argv, argc, args[a]));
+		ret = add_operand(cmd, o, take_number ? numbers[n++] : args[a++]);
+		if (ret != CTL_EXIT_OK)
+			return ret;
 	}
 	if (o->given & OPT_HELP)
 		return CTL_EXIT_OK;
