@@ -26,6 +26,7 @@ ctl unmute 0/0/0 | grep -qx 'stream 0/0/0 unmuted' || fail "unmute output"
 
 expect_exit 2 'volume "loud"' volume 0/0/0 loud
 expect_exit 2 'must be -200 dB to \+60 dB' volume 0/0/0 -300
-expect_exit 1 '3 volumes for 2 channels' volume 0/0/0 -1,-2,-3
+expect_exit 1 '3 volumes for 2 channels' volume 0/0/0 -1,-2,-3 --channels 2
+expect_exit 1 'not configured for 3 channels \(it takes 1\.\.2\)' volume 0/0/0 -1,-2,-3
 test "$(xs_read device/vsnd/0/state)" = 1 || fail "frontend state not restored"
 echo "PASS"
