@@ -258,15 +258,24 @@ struct session {
 	bool stream_init;
 };
 
-/* SIGINT/SIGTERM become readable on a signalfd that every wait polls. */
+/*
+ * SIGINT/SIGTERM/SIGHUP become readable on a signalfd that every wait
+ * polls. A signal our parent set to be ignored (a shell does so for
+ * SIGINT of background jobs) stays ignored.
+ */
 static int open_signal_fd(void)
 {
+	static const int stoppers[] = { SIGINT, SIGTERM, SIGHUP };
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	for (size_t i = 0; i < sizeof(stoppers) / sizeof(stoppers[0]); i++) {
+		struct sigaction old;
+
+		if (sigaction(stoppers[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaddset(&set, stoppers[i]);
+	}
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_CLOEXEC);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# xensnd-ctl under pressure: a second frontend finds the card busy; SIGINT
+# xensnd-ctl under pressure: a second frontend finds the card busy; SIGTERM
 # mid-play closes the session and restores the card; a backend that stops
 # answering (SIGSTOP) is caught by the bounded waits, and the card works
 # again once the backend continues.
@@ -25,24 +25,26 @@ wait_front() {
 }
 
 # 1. A real second frontend: busy while the first one plays.
-ctl play 0/0/0 "$T/long.wav" 2>"$T/first.err" &
+ctl_bg play 0/0/0 "$T/long.wav" 2>"$T/first.err"
 first=$!
 wait_front 4
 expect_exit 1 'card 0 is busy: another frontend holds it \(frontend state Connected, backend Connected\)' \
 	play 0/0/0 "$T/short.wav"
 
-# 2. SIGINT mid-play: exit 1, the session closed, the card restored.
-kill -INT "$first"
+# 2. SIGTERM mid-play: exit 1, the session closed, the card restored.
+# (SIGTERM: a non-interactive shell starts background jobs with SIGINT
+# ignored, and xensnd-ctl keeps an ignored signal ignored.)
+kill -TERM "$first"
 status=0
 wait "$first" || status=$?
 [ "$status" -eq 1 ] || fail "interrupted play exited $status: $(cat "$T/first.err")"
-grep -q 'Interrupt received: stopping' "$T/first.err" || fail "no word of the signal: $(cat "$T/first.err")"
-test "$(front_state)" = 1 || fail "frontend state $(front_state) after SIGINT"
+grep -q 'Terminated received: stopping' "$T/first.err" || fail "no word of the signal: $(cat "$T/first.err")"
+test "$(front_state)" = 1 || fail "frontend state $(front_state) after SIGTERM"
 wait_backend_ready 0
 grep -q 'dom1 vsnd0: disconnected' "$T/backend.log" || fail "backend did not see the disconnect"
 
 # 3. A backend that stops answering: the stall is caught and said.
-ctl play 0/0/0 "$T/long.wav" 2>"$T/stall.err" &
+ctl_bg play 0/0/0 "$T/long.wav" 2>"$T/stall.err"
 player=$!
 wait_front 4
 sleep 0.3

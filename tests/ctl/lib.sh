@@ -107,6 +107,12 @@ ctl() {
 	xensim exec --dir "$SIM" --domid "$GUEST" -- xensnd-ctl "$@"
 }
 
+# ctl_bg ARGS... : ctl in the background; $! is xensnd-ctl's own PID
+# (xensim exec execs it), so it can be signalled.
+ctl_bg() {
+	( exec xensim exec --dir "$SIM" --domid "$GUEST" -- xensnd-ctl "$@" ) &
+}
+
 # expect_exit CODE PATTERN ARGS... : run ctl, check its status and that its
 # stderr says PATTERN (grep -E).
 expect_exit() {
