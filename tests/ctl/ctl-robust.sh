@@ -59,6 +59,7 @@ grep -Eq 'backend (stopped consuming|did not answer [A-Z_]+ within 2 s)' "$T/sta
 	fail "no word of the stall: $(cat "$T/stall.err")"
 grep -q 'did not let go within 2 s' "$T/stall.err" || fail "no word of the unanswered close: $(cat "$T/stall.err")"
 [ "$elapsed" -le 8 ] || fail "giving up on the stopped backend took $elapsed s"
+cat "$T/stall.err"
 test "$(front_state)" = 1 || fail "frontend state $(front_state) after the stall"
 
 # 4. The backend continued: the card works again.
