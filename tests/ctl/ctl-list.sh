@@ -10,6 +10,10 @@ attach 'CARD, short-name=Main, long-name=Main card, sample-rates=44100;48000, sa
 	'STREAM, unique-id=1, type=c, channels-max=1' \
 	'PCM, name=Line, sample-rates=48000' 'STREAM, unique-id=2, type=p, sample-formats=s16_le'
 
+# A second card, attached after the first: dev-id 1.
+attach 'CARD, short-name=USB, sample-formats=float_le' 'PCM, name=Mic' \
+	'STREAM, unique-id=7, type=c, channels-min=1, channels-max=1' >/dev/null
+
 # No backend yet: the backend end is still Initialising.
 ctl list >"$T/list.txt"
 grep -q '^card 0: Main - Main card  frontend Initialising, backend Initialising (domain 0)$' "$T/list.txt" ||
@@ -27,7 +31,10 @@ python3 - "$T/list.json" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["domid"] == "1", doc["domid"]
-(card,) = doc["cards"]
+card, usb = doc["cards"]
+assert usb["dev-id"] == "1" and usb["short-name"] == "USB", usb
+assert usb["pcms"][0]["streams"][0]["stream"] == "1/0/0", usb
+assert usb["pcms"][0]["streams"][0]["sample-formats"] == ["float_le"], usb
 assert card["dev-id"] == "0" and card["short-name"] == "Main", card
 assert card["long-name"] == "Main card", card
 assert card["frontend-state"] == "Initialising" and card["backend-state"] == "InitWait", card
@@ -50,7 +57,9 @@ print("list --json: ok")
 PY
 
 # One card by its dev-id; an unknown one is an error.
-ctl list 0 >/dev/null
+ctl list 1 >"$T/list.txt"
+grep -q '^card 1: USB ' "$T/list.txt" && ! grep -q '^card 0' "$T/list.txt" || fail "list 1: $(cat "$T/list.txt")"
+ctl list 1 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [c["dev-id"] for c in d["cards"]] == ["1"]'
 expect_exit 1 'no card 7' list 7
 expect_exit 2 'unknown option' list --bogus
 echo "PASS"

@@ -43,5 +43,10 @@ play_and_compare s16_le 8000 1 4000 --buffer-frames 256 --period-frames 64
 # by default): the page directory spans two pages.
 play_and_compare s16_le 48000 2 9600 --buffer-frames 1048576 --period-frames 4800
 
+# --progress: a progress line on stderr even when it is not a terminal.
+ctl play 0/0/0 "$T/in-0.wav" --progress 2>"$T/progress.err"
+grep -q 'play stream 0/0/0: 0\.5 / 0\.5 s' "$T/progress.err" || fail "progress: $(cat "$T/progress.err")"
+n=$((n + 1))
+
 ls "$OUT" | wc -l | grep -qx "$n" || fail "expected $n output files: $(ls "$OUT")"
 echo "PASS"
