@@ -214,7 +214,10 @@ static int cmd_record(const struct ctl_command *cmd, struct ctl_options *o)
 		}
 	}
 	if (ret == CTL_EXIT_OK) {
+		/* At least one frame: a tiny --seconds still records something. */
 		uint64_t frames = (uint64_t)(o->seconds * p.rate + 0.5);
+		frames = frames ? frames : 1;
+
 		ret = ctl_record(&ss.stream, f, name, frames, &got, &topts);
 	}
 	if (f) {
