@@ -154,18 +154,60 @@ static int request_ok(struct ctl_stream *s, struct xensnd_req *req,
 	return 0;
 }
 
-int ctl_stream_query(struct ctl_stream *s,
-		     const struct xensnd_query_hw_param *wanted,
-		     struct xensnd_query_hw_param *offered)
+/* One interval of an answer: ordered and inside what was asked. */
+static bool range_ok(uint32_t min, uint32_t max, uint32_t want_min,
+		     uint32_t want_max)
+{
+	return min <= max && min >= want_min && max <= want_max;
+}
+
+/*
+ * The backend narrows, it never widens: an answer outside the request is
+ * refused rather than used to size buffers.
+ */
+static int check_offer(const struct ctl_stream *s,
+		       const struct xensnd_query_hw_param *w,
+		       const struct xensnd_query_hw_param *o)
+{
+	const char *bad = NULL;
+
+	if (o->formats == 0 || (o->formats & ~w->formats))
+		bad = "formats";
+	else if (!range_ok(o->rates.min, o->rates.max, w->rates.min, w->rates.max))
+		bad = "rates";
+	else if (!range_ok(o->channels.min, o->channels.max, w->channels.min,
+			   w->channels.max))
+		bad = "channels";
+	else if (!range_ok(o->buffer.min, o->buffer.max, w->buffer.min, w->buffer.max))
+		bad = "buffer";
+	else if (!range_ok(o->period.min, o->period.max, w->period.min, w->period.max))
+		bad = "period";
+	if (bad == NULL)
+		return CTL_EXIT_OK;
+	ctl_error("%s: backend answered HW_PARAM_QUERY with %s outside what was asked; "
+		  "not using it", s->name, bad);
+	return CTL_EXIT_FAILURE;
+}
+
+/* HW_PARAM_QUERY; what names the settings in a refusal. */
+static int query(struct ctl_stream *s, const struct xensnd_query_hw_param *wanted,
+		 struct xensnd_query_hw_param *offered, const char *what)
 {
 	struct xensnd_req req;
 	struct xensnd_resp resp;
 
 	xensnd_req_hw_param_query(&req, wanted);
-	if (request_ok(s, &req, &resp, "") < 0)
+	if (request_ok(s, &req, &resp, what) < 0)
 		return CTL_EXIT_FAILURE;
 	*offered = resp.resp.hw_param;
-	return CTL_EXIT_OK;
+	return check_offer(s, wanted, offered);
+}
+
+int ctl_stream_query(struct ctl_stream *s,
+		     const struct xensnd_query_hw_param *wanted,
+		     struct xensnd_query_hw_param *offered)
+{
+	return query(s, wanted, offered, "");
 }
 
 static uint32_t clamp_u32(uint32_t v, uint32_t lo, uint32_t hi)
@@ -214,6 +256,36 @@ static int choose_sizes(struct ctl_stream *s, const struct ctl_stream_params *p,
 	return CTL_EXIT_OK;
 }
 
+/* Allocate, zero and grant the buffer, then OPEN with it. */
+static int grant_and_open(struct ctl_stream *s, const struct xensnd_format *f,
+			  uint32_t buffer_frames, uint32_t period_frames)
+{
+	struct xensnd_req req;
+	struct xensnd_resp resp;
+	char what[96];
+	int r;
+
+	s->buffer_bytes = buffer_frames * s->frame_bytes;
+	s->period_bytes = period_frames * s->frame_bytes;
+	r = xensnd_front_buffer_alloc(&s->buf, s->card->gntshr, s->card->backend_id,
+				      s->buffer_bytes);
+	if (r < 0) {
+		ctl_error("%s: cannot allocate and grant a %u-octet buffer: %s",
+			  s->name, s->buffer_bytes, strerror(-r));
+		memset(&s->buf, 0, sizeof(s->buf));	/* alloc gave it all back */
+		return CTL_EXIT_FAILURE;
+	}
+	xensnd_req_open(&req, s->rate, s->format, (uint8_t)s->channels,
+			s->buffer_bytes, s->buf.dir_refs[0], s->period_bytes);
+	snprintf(what, sizeof(what), "%s %u Hz %u ch, buffer %u, period %u frames",
+		 f->name, s->rate, s->channels, buffer_frames, period_frames);
+	if (request_ok(s, &req, &resp, what) < 0)
+		return CTL_EXIT_FAILURE;
+	s->opened = true;
+	s->position = 0;
+	return CTL_EXIT_OK;
+}
+
 int ctl_stream_open(struct ctl_stream *s, const struct ctl_stream_params *p)
 {
 	struct xensnd_query_hw_param wanted = {
@@ -225,8 +297,7 @@ int ctl_stream_open(struct ctl_stream *s, const struct ctl_stream_params *p)
 	}, offered;
 	const struct xensnd_format *f = xensnd_format_from_sndif(p->format);
 	uint32_t buffer_frames, period_frames;
-	char what[96];
-	int r;
+	char what[64];
 
 	s->frame_bytes = xensnd_frame_bytes(p->format, p->channels);
 	if (f == NULL || s->frame_bytes == 0) {
@@ -234,38 +305,14 @@ int ctl_stream_open(struct ctl_stream *s, const struct ctl_stream_params *p)
 			  s->name, p->format);
 		return CTL_EXIT_FAILURE;
 	}
-	snprintf(what, sizeof(what), "%s %u Hz %u ch", f->name, p->rate, p->channels);
-	struct xensnd_req req;
-	struct xensnd_resp resp;
-	xensnd_req_hw_param_query(&req, &wanted);
-	if (request_ok(s, &req, &resp, what) < 0)
-		return CTL_EXIT_FAILURE;
-	offered = resp.resp.hw_param;
-	if (choose_sizes(s, p, &offered, &buffer_frames, &period_frames) != CTL_EXIT_OK)
-		return CTL_EXIT_FAILURE;
-
 	s->format = p->format;
 	s->rate = p->rate;
 	s->channels = p->channels;
-	s->buffer_bytes = buffer_frames * s->frame_bytes;
-	s->period_bytes = period_frames * s->frame_bytes;
-	r = xensnd_front_buffer_alloc(&s->buf, s->card->gntshr, s->card->backend_id,
-				      s->buffer_bytes);
-	if (r < 0) {
-		ctl_error("%s: cannot allocate and grant a %u-octet buffer: %s",
-			  s->name, s->buffer_bytes, strerror(-r));
-		memset(&s->buf, 0, sizeof(s->buf));	/* alloc gave it all back */
+	snprintf(what, sizeof(what), "%s %u Hz %u ch", f->name, p->rate, p->channels);
+	if (query(s, &wanted, &offered, what) != CTL_EXIT_OK ||
+	    choose_sizes(s, p, &offered, &buffer_frames, &period_frames) != CTL_EXIT_OK)
 		return CTL_EXIT_FAILURE;
-	}
-	xensnd_req_open(&req, p->rate, p->format, (uint8_t)p->channels,
-			s->buffer_bytes, s->buf.dir_refs[0], s->period_bytes);
-	snprintf(what, sizeof(what), "%s %u Hz %u ch, buffer %u, period %u frames",
-		 f->name, p->rate, p->channels, buffer_frames, period_frames);
-	if (request_ok(s, &req, &resp, what) < 0)
-		return CTL_EXIT_FAILURE;
-	s->opened = true;
-	s->position = 0;
-	return CTL_EXIT_OK;
+	return grant_and_open(s, f, buffer_frames, period_frames);
 }
 
 int ctl_stream_trigger(struct ctl_stream *s, uint8_t type)
