@@ -260,6 +260,10 @@ static void local_events(void)
 	      "bind_unbound_port on a restricted handle");
 	p = xenevtchn_bind_unbound_port(a, my_domid());
 	CHECK(p > 0, "bind_unbound_port");
+	/* Xen drops a notify on a port nobody has bound to yet. */
+	CHECK(xenevtchn_notify(a, (evtchn_port_t)p) == 0,
+	      "notify on an unbound (reserved) port");
+	expect_no_event(a, "event from a port with no remote end");
 	errno = 0;
 	CHECK(xenevtchn_bind_interdomain(c, my_domid(), (evtchn_port_t)p) ==
 	      -1 && errno == EACCES, "bind_interdomain outside restriction");
@@ -363,6 +367,42 @@ static void local_grants(void)
 	xengntshr_close(xgs);
 }
 
+/* A share bigger than one map request: the shim maps it in chunks, all
+ * contiguous. Over the per-share limit, sharing fails cleanly. */
+static void local_big_grants(void)
+{
+	enum { N = 2 * HV_MAX_MAP_PAGES + 44 };
+	xengntshr_handle *xgs = xengntshr_open(NULL, 0);
+	xengnttab_handle *xgt = xengnttab_open(NULL, 0);
+	static uint32_t refs[HV_MAX_SHARE_PAGES + 1];
+	uint8_t *share, *map;
+
+	CHECK(xgs && xgt, "open gntshr/gnttab");
+	share = xengntshr_share_pages(xgs, my_domid(), N, refs, 0);
+	CHECK(share, "share %d pages", N);
+	for (unsigned i = 0; i < N; i++)
+		share[(size_t)i * PAGE + i % PAGE] = (uint8_t)(i | 1);
+	map = xengnttab_map_domain_grant_refs(xgt, N, my_domid(), refs,
+					      PROT_READ);
+	CHECK(map, "map %d pages", N);
+	for (unsigned i = 0; i < N; i++)
+		CHECK(map[(size_t)i * PAGE + i % PAGE] == (uint8_t)(i | 1),
+		      "page %u of a chunked map", i);
+	CHECK(xengnttab_unmap(xgt, map, N) == 0, "unmap");
+	CHECK(xengntshr_unshare(xgs, share, N) == 0, "unshare");
+	errno = 0;
+	CHECK(!xengntshr_share_pages(xgs, my_domid(), HV_MAX_SHARE_PAGES + 1,
+				     refs, 1) && errno == EINVAL,
+	      "a share over the limit");
+	share = xengntshr_share_pages(xgs, my_domid(), HV_MAX_SHARE_PAGES,
+				      refs, 1);
+	CHECK(share, "a share of %d pages", HV_MAX_SHARE_PAGES);
+	CHECK(xengntshr_unshare(xgs, share, HV_MAX_SHARE_PAGES) == 0,
+	      "unshare");
+	xengnttab_close(xgt);
+	xengntshr_close(xgs);
+}
+
 /* A mapper that dies without unmapping still clears its notify byte and
  * notifies its port, as Linux's gntdev does when the process exits. */
 static void local_mapper_death(void)
@@ -419,6 +459,7 @@ static int cmd_local(void)
 	xenevtchn_close(xce);
 	local_events();
 	local_grants();
+	local_big_grants();
 	local_mapper_death();
 	return 0;
 }

@@ -12,7 +12,8 @@
  *
  * All state hangs off the handle. One mutex per handle serialises its
  * calls (Linux allows concurrent ioctls on one evtchn fd); pending() waits
- * without holding it.
+ * without holding it. Differences from Linux's driver are listed in
+ * README.md next to this file.
  */
 #include <errno.h>
 #include <fcntl.h>

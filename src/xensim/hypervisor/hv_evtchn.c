@@ -129,6 +129,8 @@ static void claim_port(struct hv_conn *conn, evtchn_port_t port,
 
 	*p = (struct hv_port){ .state = state, .owner = conn,
 			       .remote_domid = remote_domid };
+	/* Relaxed: nobody can raise a port that is not bound yet, and the
+	 * owner learns the port from our reply, after this. */
 	atomic_fetch_and_explicit(&conn->pending->pending[port / 64],
 				  ~hv_port_bit(port), memory_order_relaxed);
 	set_serial(conn, port, 0);

@@ -61,7 +61,7 @@ enum hv_op {
 #define HV_FLAG_NOTIFY_PORT	(1u << 2)	/* notify req.port */
 
 /* Limits of one message. The shims split bigger maps into several. */
-#define HV_MAX_SHARE_PAGES	1024	/* Linux gntalloc's default limit */
+#define HV_MAX_SHARE_PAGES	16384	/* 64 MiB in one share */
 #define HV_MAX_MAP_PAGES	128	/* fds per message stay < SCM_MAX_FD */
 
 struct hv_req {
@@ -92,8 +92,8 @@ struct hv_map_page {
 	uint32_t page;		/* page number inside that memfd */
 };
 
-#define HV_MAX_TAIL \
-	(HV_MAX_SHARE_PAGES * sizeof(struct hv_grant_ref))
+/* The longest tail: a share's refs (a map's are far shorter). */
+#define HV_MAX_TAIL	(HV_MAX_SHARE_PAGES * sizeof(uint32_t))
 #define HV_MAX_MSG	(sizeof(struct hv_req) + HV_MAX_TAIL)
 #define HV_MAX_FDS	HV_MAX_MAP_PAGES
 

@@ -222,48 +222,40 @@ static ssize_t recv_request(int sock, void *buf, size_t len, int *fds,
 /* Handle one request; false when the connection must be closed. */
 static bool serve_request(struct hv_conn *conn)
 {
-	/* Room for a request's tail and, separately, a reply's tail. */
-	static_assert(HV_MAX_TAIL >= HV_MAX_MAP_PAGES *
-		      sizeof(struct hv_map_page), "map reply fits");
-	struct {
-		struct hv_req req;
-		uint8_t tail[HV_MAX_TAIL];
-	} *in = malloc(sizeof(*in));
-	void *scratch = malloc(HV_MAX_TAIL);
+	static_assert(sizeof(((struct hv_server *)0)->scratch) >=
+		      HV_MAX_MAP_PAGES * sizeof(struct hv_map_page),
+		      "a map reply fits the scratch tail");
+	struct hv_server *hv = conn->dom->hv;
 	struct hv_reply reply = { 0 };
 	int fds[4];
 	unsigned nr_fds = 0;
 	bool keep = false;
 	ssize_t n;
 
-	if (!in || !scratch)
-		goto out;
-	n = recv_request(conn->fd, in, sizeof(*in), fds, &nr_fds);
+	n = recv_request(conn->fd, &hv->in, sizeof(hv->in), fds, &nr_fds);
 	if (n == -EAGAIN || n == -EINTR) {
 		keep = true;
 		goto out;
 	}
-	if (n <= 0 || (size_t)n < sizeof(in->req)) {
+	if (n <= 0 || (size_t)n < sizeof(hv->in.req)) {
 		if (n != 0)
-			hv_log(conn->dom->hv, "dom%u: bad request (%zd bytes, "
-			       "%s): closing the connection", conn->dom->domid,
-			       n, n < 0 ? strerror((int)-n) : "too short");
+			hv_log(hv, "dom%u: bad request (%zd bytes, %s): closing "
+			       "the connection", conn->dom->domid, n,
+			       n < 0 ? strerror((int)-n) : "too short");
 		goto out;
 	}
-	reply.rsp.result = check_shape(&in->req, (size_t)n - sizeof(in->req),
-				       nr_fds);
+	reply.rsp.result = check_shape(&hv->in.req,
+				       (size_t)n - sizeof(hv->in.req), nr_fds);
 	if (reply.rsp.result == 0)
-		reply.rsp.result = dispatch(conn, &in->req, in->tail,
+		reply.rsp.result = dispatch(conn, &hv->in.req, hv->in.tail,
 					    nr_fds ? fds[0] : -1, &reply,
-					    scratch);
+					    hv->scratch);
 	keep = send_reply(conn, &reply) == 0;
 	if (!keep)
-		hv_log(conn->dom->hv, "dom%u: cannot answer a client: closing "
-		       "its connection", conn->dom->domid);
+		hv_log(hv, "dom%u: cannot answer a client: closing its "
+		       "connection", conn->dom->domid);
 out:
 	close_fds(fds, nr_fds);
-	free(in);
-	free(scratch);
 	return keep;
 }
 

@@ -97,6 +97,13 @@ struct hv_server {
 	uint64_t next_conn_id;
 	uint64_t next_notify_id;
 	uint32_t next_serial;
+	/* The request being served and its reply's tail: the hub serves one
+	 * request at a time. */
+	struct {
+		struct hv_req req;
+		uint8_t tail[HV_MAX_TAIL];
+	} in;
+	uint32_t scratch[HV_MAX_TAIL / sizeof(uint32_t)];
 };
 
 /* A reply: result, fixed part, tail and fds to pass. */
