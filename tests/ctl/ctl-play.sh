@@ -40,7 +40,8 @@ play_and_compare float64_le 48000 2 4800
 # A buffer smaller than one page, with short periods.
 play_and_compare s16_le 8000 1 4000 --buffer-frames 256 --period-frames 64
 # A buffer of 1024 pages (4 MiB, as many as Linux gntalloc shares at once
-# by default): the page directory spans two pages.
+# by default): 1023 references fill the first directory page, so the
+# directory spans two pages.
 play_and_compare s16_le 48000 2 9600 --buffer-frames 1048576 --period-frames 4800
 
 # --progress: a progress line on stderr even when it is not a terminal.
