@@ -49,8 +49,13 @@ int ctl_card_wait_fd(struct ctl_card *card, int fd, uint64_t deadline_ms)
 			card->interrupted = true;
 			return -EINTR;
 		}
-		if (r > 0 && fds[0].revents)
+		if (r > 0 && (fds[0].revents & POLLIN))
 			return 1;
+		/* Hung up without data: waiting on would spin to the deadline. */
+		if (r > 0 && fds[0].revents) {
+			ctl_error("the connection behind fd %d closed while waiting", fd);
+			return -EPIPE;
+		}
 	}
 }
 
