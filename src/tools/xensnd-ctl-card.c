@@ -24,7 +24,8 @@ uint64_t ctl_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int ctl_card_wait_fd(struct ctl_card *card, int fd, uint64_t deadline_ms)
+int ctl_card_wait_fd(struct ctl_card *card, int fd, const char *what,
+		     uint64_t deadline_ms)
 {
 	struct pollfd fds[2] = {
 		{ .fd = fd, .events = POLLIN },
@@ -53,7 +54,7 @@ int ctl_card_wait_fd(struct ctl_card *card, int fd, uint64_t deadline_ms)
 			return 1;
 		/* Hung up without data: waiting on would spin to the deadline. */
 		if (r > 0 && fds[0].revents) {
-			ctl_error("the connection behind fd %d closed while waiting", fd);
+			ctl_error("%s closed while we waited on it", what);
 			return -EPIPE;
 		}
 	}
@@ -213,7 +214,8 @@ static int wait_back_state(struct ctl_card *card, bool (*done)(enum xenbus_state
 		*last = back_state(card);
 		if (done(*last))
 			return 1;
-		int r = ctl_card_wait_fd(card, xs_fileno(card->xs), deadline);
+		int r = ctl_card_wait_fd(card, xs_fileno(card->xs), "the XenStore connection",
+				     deadline);
 		if (r <= 0)
 			return r;
 	}

@@ -81,10 +81,11 @@ void ctl_card_close(struct ctl_card *card);
 /*
  * Wait until fd is readable, the deadline (CLOCK_MONOTONIC, ms) passes or
  * a signal arrives: 1, 0 (timed out), -EINTR (and card->interrupted), or
- * -errno (-EPIPE: fd hung up; said on stderr). The one place the tool sleeps, so every wait is bounded and
+ * -errno (-EPIPE: fd hung up; said on stderr, naming what). The one place the tool sleeps, so every wait is bounded and
  * interruptible.
  */
-int ctl_card_wait_fd(struct ctl_card *card, int fd, uint64_t deadline_ms);
+int ctl_card_wait_fd(struct ctl_card *card, int fd, const char *what,
+		     uint64_t deadline_ms);
 
 uint64_t ctl_now_ms(void);
 

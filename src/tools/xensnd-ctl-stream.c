@@ -75,7 +75,8 @@ static int pump(struct ctl_stream *s, uint64_t deadline, struct xensnd_resp *res
 		bool *got_resp)
 {
 	bool responses = false, events = false;
-	int r = ctl_card_wait_fd(s->card, xensnd_front_channel_fd(s->ch), deadline);
+	int r = ctl_card_wait_fd(s->card, xensnd_front_channel_fd(s->ch),
+				 "the event channel", deadline);
 
 	if (r <= 0)
 		return r;
