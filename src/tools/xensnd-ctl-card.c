@@ -24,42 +24,6 @@ uint64_t ctl_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int ctl_card_wait_fd(struct ctl_card *card, int fd, const char *what,
-		     uint64_t deadline_ms)
-{
-	struct pollfd fds[2] = {
-		{ .fd = fd, .events = POLLIN },
-		{ .fd = card->signal_fd, .events = POLLIN },
-	};
-
-	for (;;) {
-		uint64_t now = ctl_now_ms();
-		if (now >= deadline_ms)
-			return 0;
-		int r = poll(fds, card->signal_fd >= 0 ? 2 : 1,
-			     (int)(deadline_ms - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r > 0 && card->signal_fd >= 0 && (fds[1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			if (read(card->signal_fd, &si, sizeof(si)) > 0)
-				ctl_error("%s received: stopping", strsignal((int)si.ssi_signo));
-			card->interrupted = true;
-			return -EINTR;
-		}
-		if (r > 0 && (fds[0].revents & POLLIN))
-			return 1;
-		/* Hung up without data: waiting on would spin to the deadline. */
-		if (r > 0 && fds[0].revents) {
-			ctl_error("%s closed while we waited on it", what);
-			return -EPIPE;
-		}
-	}
-}
-
 /* Read a key of ours as a string; NULL (with errno) if missing. */
 static char *read_key(struct ctl_card *card, const char *dir, const char *key)
 {
@@ -171,6 +135,66 @@ static void drain_watch(struct ctl_card *card)
 
 	while ((event = xs_check_watch(card->xs)) != NULL)
 		free(event);
+}
+
+static void take_signal(struct ctl_card *card)
+{
+	struct signalfd_siginfo si;
+
+	if (read(card->signal_fd, &si, sizeof(si)) > 0)
+		ctl_error("%s received: stopping", strsignal((int)si.ssi_signo));
+	card->interrupted = true;
+}
+
+/* While connected: has the backend left? Said once, with its state. */
+static bool backend_left(struct ctl_card *card)
+{
+	drain_watch(card);
+	enum xenbus_state back = back_state(card);
+	if (back == XenbusStateConnected)
+		return false;
+	ctl_error("card %s: backend domain %u left the connection (state %s); its log says why",
+		  card->dev_id, card->backend_id, xensnd_state_name(back));
+	card->backend_gone = true;
+	return true;
+}
+
+int ctl_card_wait_fd(struct ctl_card *card, int fd, const char *what,
+		     uint64_t deadline_ms)
+{
+	/* While connected, the backend's state is watched too: if it goes,
+	 * we hear it at once instead of waiting for a timeout. */
+	int xs_fd = card->connected && card->watching && !card->backend_gone ?
+		    xs_fileno(card->xs) : -1;
+	struct pollfd fds[3] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = card->signal_fd, .events = POLLIN },
+		{ .fd = xs_fd != fd ? xs_fd : -1, .events = POLLIN },
+	};
+
+	for (;;) {
+		uint64_t now = ctl_now_ms();
+		if (now >= deadline_ms)
+			return 0;
+		int r = poll(fds, 3, (int)(deadline_ms - now));	/* fd -1: skipped */
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (fds[1].revents & POLLIN) {
+			take_signal(card);
+			return -EINTR;
+		}
+		if ((fds[2].revents & POLLIN) && backend_left(card))
+			return -ENOTCONN;
+		if (fds[0].revents & POLLIN)
+			return 1;
+		/* Hung up without data: waiting on would spin to the deadline. */
+		if (fds[0].revents) {
+			ctl_error("%s closed while we waited on it", what);
+			return -EPIPE;
+		}
+	}
 }
 
 static int start_watch(struct ctl_card *card)
@@ -415,6 +439,7 @@ void ctl_card_close(struct ctl_card *card)
 	card->published = false;
 	card->connected = false;
 	card->disconnected = false;
+	card->backend_gone = false;
 	stop_watch(card);
 	if (card->gntshr)
 		xengntshr_close(card->gntshr);

@@ -51,6 +51,7 @@ struct ctl_card {
 	bool published;			/* our keys are in XenStore */
 	bool connected;
 	bool disconnected;		/* Closing written, backend awaited */
+	bool backend_gone;		/* it left while we were connected */
 };
 
 /*

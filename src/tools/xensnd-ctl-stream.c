@@ -78,6 +78,8 @@ static int pump(struct ctl_stream *s, uint64_t deadline, struct xensnd_resp *res
 	int r = ctl_card_wait_fd(s->card, xensnd_front_channel_fd(s->ch),
 				 "the event channel", deadline);
 
+	if (r == -ENOTCONN || r == -EPIPE)
+		s->broken = true;	/* nobody left to answer CLOSE */
 	if (r <= 0)
 		return r;
 	r = xensnd_front_channel_pending(s->ch, &responses, &events);

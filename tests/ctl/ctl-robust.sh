@@ -3,7 +3,8 @@
 # xensnd-ctl under pressure: a second frontend finds the card busy; SIGTERM
 # mid-play closes the session and restores the card; a backend that stops
 # answering (SIGSTOP) is caught by the bounded waits, and the card works
-# again once the backend continues.
+# again once the backend continues; a backend that leaves is noticed at
+# once, and a new one serves the card.
 source "$(dirname "$0")/lib.sh"
 
 start_hub
@@ -65,4 +66,27 @@ test "$(front_state)" = 1 || fail "frontend state $(front_state) after the stall
 # 4. The backend continued: the card works again.
 wait_backend_ready 0
 ctl play 0/0/0 "$T/short.wav" 2>"$T/again.err" || fail "play after the stall: $(cat "$T/again.err")"
+
+# 5. The backend goes away mid-play (SIGTERM: it closes and says so): the
+# watch on its state tells us at once, no timeout needed.
+ctl_bg play 0/0/0 "$T/long.wav" 2>"$T/gone.err"
+player=$!
+wait_front 4
+sleep 0.3
+start=$(date +%s%N)
+stop_backend
+status=0
+wait "$player" || status=$?
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$status" -eq 1 ] || fail "play with a departed backend exited $status"
+grep -q 'card 0: backend domain 0 left the connection (state Closed' "$T/gone.err" ||
+	fail "no word of the departure: $(cat "$T/gone.err")"
+[ "$elapsed_ms" -lt 1500 ] || fail "noticing the departure took $elapsed_ms ms"
+test "$(front_state)" = 1 || fail "frontend state $(front_state) after the backend left"
+echo "noticed the backend leaving in $elapsed_ms ms"
+
+# 6. A new backend: the card connects again.
+start_backend
+wait_backend_ready 0
+ctl play 0/0/0 "$T/short.wav" 2>"$T/again.err" || fail "play with the new backend: $(cat "$T/again.err")"
 echo "PASS"
