@@ -83,6 +83,7 @@ grep -q 'card 0: backend domain 0 left the connection (state Closed' "$T/gone.er
 	fail "no word of the departure: $(cat "$T/gone.err")"
 [ "$elapsed_ms" -lt 1500 ] || fail "noticing the departure took $elapsed_ms ms"
 test "$(front_state)" = 1 || fail "frontend state $(front_state) after the backend left"
+cat "$T/gone.err"
 echo "noticed the backend leaving in $elapsed_ms ms"
 
 # 6. A new backend: the card connects again.
