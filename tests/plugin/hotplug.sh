@@ -8,6 +8,7 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
+require_pcm_nodes
 start_sim
 attach_card "${CARD_ITEMS[@]}" >/dev/null
 start_backend
@@ -20,14 +21,12 @@ dev=$(attach_card 'CARD, short-name=Hot' 'PCM, name=Line' 'STREAM, unique-id=9, 
 start=$(date +%s%N)
 wait_node xensnd_output.1.0.0 5
 echo "hotplug: node appeared after $((($(date +%s%N) - start) / 1000000)) ms"
-pw-cli ls Device | grep -qF 'device.name = "xensnd_card.1"' ||
-	fail "no device xensnd_card.1 after attach"
+wait_device xensnd_card.1 5
 wait_front_state 1 4
 
 detach_card 1
 wait_no_node xensnd_output.1.0.0 5
-pw-cli ls Device | grep -qF 'device.name = "xensnd_card.1"' &&
-	fail "device xensnd_card.1 still there after detach"
+wait_no_device xensnd_card.1 5
 
 after=$(node_ids)
 [ "$before" = "$after" ] || fail "card 0's nodes changed:
@@ -40,4 +39,5 @@ for n in $(card_nodes 0); do
 	wait_no_node "$n" 5
 done
 [ -z "$(node_names | grep '^xensnd_' || true)" ] || fail "xensnd nodes left after detaching every card"
+wait_no_device xensnd_card.0 5
 echo "PASS: attach and detach while running"

@@ -281,9 +281,58 @@ static void recover(struct impl *this, enum xenbus_state back)
 	set_front_state(this, XenbusStateInitialising);
 }
 
+/*
+ * The toolstack removed the device (vsnd-detach) while we were writing:
+ * a write that lands after the removal recreates device/vsnd/<id>/... as
+ * an orphan. Give back the channels and remove what we recreated, in a
+ * transaction that checks the device is still gone (a re-attach of the
+ * same id in between makes it conflict, and we look again).
+ */
+static void card_removed(struct impl *this)
+{
+	char path[128];
+	int i;
+
+	spa_log_info(this->log, "%p: %s: detached by the toolstack", this, this->path);
+	this->published = false;	/* the keys went with the directory */
+	close_transports(this);
+
+	snprintf(path, sizeof(path), "%s/backend-id", this->path);
+	for (i = 0; i < TRANSACTION_RETRIES; i++) {
+		xs_transaction_t t = xs_transaction_start(this->xs);
+		unsigned int len;
+		char *attached;
+
+		if (t == XBT_NULL)
+			return;
+		attached = xs_read(this->xs, t, path, &len);
+		if (attached != NULL) {
+			free(attached);
+			xs_transaction_end(this->xs, t, true);
+			return;
+		}
+		xs_rm(this->xs, t, this->path);
+		if (xs_transaction_end(this->xs, t, false) || errno != EAGAIN)
+			return;
+	}
+}
+
+static bool card_attached(struct impl *this)
+{
+	char *value = read_key(this, this->path, "backend-id");
+
+	free(value);
+	return value != NULL;
+}
+
 static void on_state_change(struct impl *this)
 {
 	enum xenbus_state front, back;
+
+	if (!card_attached(this)) {
+		card_removed(this);
+		return;
+	}
 
 	front = xensnd_read_state(this->xs, XBT_NULL, this->path);
 	back = xensnd_read_state(this->xs, XBT_NULL, this->backend_path);
