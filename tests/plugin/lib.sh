@@ -12,6 +12,7 @@
 #   stop_backend [SIGNAL]         ... and wait for it (TERM by default)
 #   start_session                 D-Bus, pipewire, wireplumber in guest 1
 #   start_stack                   start_sim + start_session
+#   restart_wireplumber           stop it, wait for its nodes to go, start it
 #   wait_node NAME [SECONDS]      until `pw-cli ls Node` lists node.name NAME
 #   wait_no_node NAME [SECONDS]   until it does not
 #   wait_device / wait_no_device NAME [SECONDS]   the same for device.name
@@ -212,12 +213,11 @@ _wait_for() {
 start_sim() {
 	xensim start --dir "$SIM" --foreground >"$T/xensim.log" 2>&1 &
 	_track $! xensim
-	_wait_for 5 test -S "$SIM/control.sock" ||
-		fail "xensim did not come up in 5 s"
 	# The guest domain exists once something runs in it (as xl create
-	# makes it before devices are attached).
-	xensim exec --dir "$SIM" --domid "$GUEST" -- true ||
-		fail "cannot create guest domain $GUEST"
+	# makes it before devices are attached); that also tells us the hub
+	# answers (its socket file appears before it listens).
+	_wait_for 5 xensim exec --dir "$SIM" --domid "$GUEST" -- true 2>/dev/null ||
+		fail "xensim did not come up in 5 s (or cannot create guest domain $GUEST)"
 }
 
 # attach_card [ITEM...]: prints the new dev-id.
@@ -266,10 +266,28 @@ start_session() {
 	_track $! pipewire
 	_wait_for 10 _pw_up || fail "pipewire did not come up in 10 s"
 
+	start_wireplumber
+}
+
+WP_PID=
+start_wireplumber() {
 	WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-3} \
 	xensim exec --dir "$SIM" --domid "$GUEST" -- "${_daemon_env[@]}" \
-		wireplumber >"$WP_LOG" 2>&1 &
-	_track $! wireplumber
+		wireplumber >>"$WP_LOG" 2>&1 &
+	WP_PID=$!
+	_track "$WP_PID" wireplumber
+}
+
+# Stop wireplumber (TERM) and start a new one; its nodes go with it.
+restart_wireplumber() {
+	_stop_pid "$WP_PID"
+	_untrack "$WP_PID"
+	_wait_for 5 _no_xensnd_nodes || fail "xensnd nodes outlived wireplumber"
+	start_wireplumber
+}
+
+_no_xensnd_nodes() {
+	! node_names | grep -q '^xensnd_'
 }
 
 start_stack() {

@@ -317,6 +317,17 @@ static void card_removed(struct impl *this)
 	}
 }
 
+/* libxl and xensim set the backend's "online" to 0 when they start removing
+ * a device (then Closing); a backend closing on its own leaves it at 1. */
+static bool being_removed(struct impl *this)
+{
+	char *online = read_key(this, this->backend_path, "online");
+	bool removing = online != NULL && spa_streq(online, "0");
+
+	free(online);
+	return removing;
+}
+
 static bool card_attached(struct impl *this)
 {
 	char *value = read_key(this, this->path, "backend-id");
@@ -352,7 +363,17 @@ static void on_state_change(struct impl *this)
 		connect_card(this);
 		break;
 	case XENSND_FRONT_RECOVER:
-		recover(this, back);
+		if (being_removed(this)) {
+			/* vsnd-detach / xl: the toolstack waits for us to
+			 * close before it removes the device; a backend
+			 * that restarts is not coming for this one. */
+			spa_log_info(this->log, "%p: %s: the toolstack is removing "
+				     "the card", this, this->path);
+			close_transports(this);
+			set_front_state(this, XenbusStateClosed);
+		} else {
+			recover(this, back);
+		}
 		break;
 	case XENSND_FRONT_CLOSE:
 		close_transports(this);
@@ -558,14 +579,15 @@ static int set_profile(struct impl *this, uint32_t index)
 	spa_log_info(this->log, "%p: %s: profile %s", this, this->path,
 		     index == PROFILE_ON ? "on" : "off");
 	this->profile = index;
+	/* The new Profile first: whoever sees the nodes change can read it. */
+	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
+	this->params[IDX_Profile].user++;
+	emit_info(this, false);
+
 	if (index == PROFILE_ON)
 		emit_nodes(this);
 	else
 		remove_nodes(this);
-
-	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
-	this->params[IDX_Profile].user++;
-	emit_info(this, false);
 	return 0;
 }
 
