@@ -360,6 +360,7 @@ static void emit_device_info(struct impl *this, bool full)
 	}
 }
 
+/* Re-read and emit the cards already emitted (for a new listener). */
 static void emit_known_cards(struct impl *this)
 {
 	struct card *c;
@@ -382,13 +383,9 @@ static int impl_add_listener(void *object, struct spa_hook *listener,
 	spa_hook_list_isolate(&this->hooks, &save, listener, events, data);
 
 	emit_device_info(this, true);
-	if (this->watching) {
+	if (this->watching)
 		/* A late listener hears about the cards the others know. */
-		struct card *c;
-		spa_list_for_each(c, &this->cards, link)
-			c->emitted = false;
 		emit_known_cards(this);
-	}
 	spa_hook_list_join(&this->hooks, &save);
 
 	if (!this->watching) {
