@@ -60,6 +60,10 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.device");
  * another writer, e.g. the backend); more means something is wrong. */
 #define TRANSACTION_RETRIES	8
 
+/* /local/domain/<domid>/backend/vsnd/<domid>/<dev-id> is under 64; a
+ * "backend" key far longer than that is not one the toolstack wrote. */
+#define XENSND_BACKEND_PATH_MAX	200
+
 enum profile {
 	PROFILE_OFF,
 	PROFILE_ON,		/* every configured stream is a node */
@@ -102,6 +106,7 @@ struct impl {
 
 	enum profile profile;
 	bool nodes_emitted;
+	bool removed;			/* the toolstack detached the card */
 };
 
 /* ---- XenStore helpers ---- */
@@ -293,7 +298,10 @@ static void card_removed(struct impl *this)
 	char path[128];
 	int i;
 
-	spa_log_info(this->log, "%p: %s: detached by the toolstack", this, this->path);
+	if (!this->removed)
+		spa_log_info(this->log, "%p: %s: detached by the toolstack",
+			     this, this->path);
+	this->removed = true;
 	this->published = false;	/* the keys went with the directory */
 	close_transports(this);
 
@@ -834,6 +842,14 @@ static int read_backend(struct impl *this)
 			      "vsnd device the toolstack attached", this, this->path);
 		free(domid);
 		return -ENOENT;
+	}
+	/* We append "/state" and friends to it in fixed buffers. */
+	if (strlen(this->backend_path) > XENSND_BACKEND_PATH_MAX) {
+		spa_log_error(this->log, "%p: %s/backend: \"%.64s...\": longer than "
+			      "%d characters", this, this->path, this->backend_path,
+			      XENSND_BACKEND_PATH_MAX);
+		free(domid);
+		return -EINVAL;
 	}
 	res = xensnd_parse_u32(domid, 0, DOMID_FIRST_RESERVED - 1, &value,
 			       err, sizeof(err));
