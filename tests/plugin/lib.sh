@@ -8,6 +8,7 @@
 #   require_pcm_nodes             skip unless the plugin has the PCM factories
 #   start_sim                     the xensim hub
 #   attach_card [ITEM...]         vsnd-attach for guest 1; prints the dev-id
+#   detach_card DEV-ID            vsnd-detach it (waits for the guest to close)
 #   start_backend [ARG...]        xensnd-backend --output-dir $OUT in dom0
 #   stop_backend [SIGNAL]         ... and wait for it (TERM by default)
 #   start_session                 D-Bus, pipewire, wireplumber in guest 1
@@ -17,12 +18,16 @@
 #   wait_no_node NAME [SECONDS]   until it does not
 #   wait_device / wait_no_device NAME [SECONDS]   the same for device.name
 #   node_names, device_names      every node.name / device.name, one a line
+#   node_info NAME                `pw-cli info` of the node named NAME
 #   guest_xs CMD ARGS...          run a xenstore-utils CMD as guest 1
 #   dom0_xs CMD ARGS...           ... as dom0
-#   fail MESSAGE                  print it, with the daemons' logs, and exit 1
+#   fail MESSAGE                  print it and exit 1 (the trap adds the logs)
 #   skip MESSAGE                  exit 77 (meson: skipped)
+#   _track PID NAME / _untrack PID   have the EXIT trap stop (or forget) a
+#                                 process the test started itself
 # Variables: T (the temp dir), SIM (xensim dir), OUT (backend output dir),
-# GUEST (1), WP_LOG, PW_LOG, BACKEND_LOG.
+# GUEST (1), WP_LOG, PW_LOG, BACKEND_LOG, BACKEND_PID, WP_PID.
+# XENSND_KEEP_TMP=1 keeps T for a post-mortem; TMPDIR moves it.
 #
 # Under a sanitizer build (XENSND_SANITIZE, set by tests/meson.build),
 # pipewire and wireplumber are Debian's unsanitized programs loading our
