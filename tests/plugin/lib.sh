@@ -229,7 +229,8 @@ start_sim() {
 attach_card() {
 	local devid
 	devid=$(xensim vsnd-attach --dir "$SIM" "$GUEST" "$@") ||
-		fail "xensim vsnd-attach $GUEST $* failed"
+		fail "xensim vsnd-attach $GUEST $* failed; the backends' vsnd nodes:
+$(dom0_xs xenstore-ls -f /local/domain/0/backend/vsnd 2>&1 | grep -v -- '-ref\|channel' | head -20)"
 	echo "$devid"
 }
 
