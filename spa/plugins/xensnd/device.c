@@ -11,7 +11,10 @@
  * The nodes outlive the connection: when the backend goes away the
  * transports are closed (nodes hear `disconnecting` first) and the card
  * goes back to Initialising (sndif "Recovery flow"); when a backend comes
- * back the same transports reopen and the nodes hear `connected`.
+ * back the same transports reopen and the nodes hear `connected`. When the
+ * toolstack removes the card (backend "online" = 0, then Closing) we close
+ * for good instead (Closed), so that it can remove the nodes; the monitor
+ * then removes this device.
  */
 
 #include <errno.h>
