@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cards come and go while the session runs: vsnd-attach makes the new
-# card's nodes appear, vsnd-detach makes them disappear, and the other
-# card is untouched.
+# card's nodes appear (also the first card, into a guest that had no
+# device/vsnd when the session started), vsnd-detach makes them disappear,
+# and the other card is untouched.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/lib.sh"
@@ -10,10 +11,11 @@ here=$(dirname "$0")
 stack_init
 require_pcm_nodes
 start_sim
-attach_card "${CARD_ITEMS[@]}" >/dev/null
 start_backend
 start_session
-wait_node xensnd_output.0.0.0
+guest_xs xenstore-exists device/vsnd 2>/dev/null && fail "device/vsnd exists before any attach"
+attach_card "${CARD_ITEMS[@]}" >/dev/null
+wait_node xensnd_output.0.0.0 5
 before=$(node_ids)
 
 dev=$(attach_card 'CARD, short-name=Hot' 'PCM, name=Line' 'STREAM, unique-id=9, type=p')
