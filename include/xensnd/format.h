@@ -3,9 +3,10 @@
  * sndif PCM formats: their XenStore names, their SPA twins, their sizes.
  *
  * The table covers every XENSND_PCM_FORMAT_* of xen/io/sndif.h. A format
- * without an SPA twin (big-endian 24-bit-in-32, IEC958, ADPCM, MPEG, GSM,
- * unsigned 24/32) keeps spa_format == SPA_AUDIO_FORMAT_UNKNOWN: it is
- * reported as unsupported by name, never mapped to something close.
+ * without an SPA twin (IEC958 subframes, IMA ADPCM, MPEG, GSM) keeps
+ * spa_format == SPA_AUDIO_FORMAT_UNKNOWN: it is reported as unsupported
+ * by name, never mapped to something close. sndif's 24-bit formats are
+ * 24 bits in 32, so their twins are SPA's S24_32/U24_32 ones.
  */
 #ifndef XENSND_FORMAT_H
 #define XENSND_FORMAT_H
@@ -19,7 +20,7 @@ struct xensnd_format {
 	uint8_t sndif;		/* XENSND_PCM_FORMAT_* */
 	const char *name;	/* XENSND_PCM_FORMAT_*_STR, as written in XenStore */
 	uint32_t spa_format;	/* SPA_AUDIO_FORMAT_*, or SPA_AUDIO_FORMAT_UNKNOWN */
-	uint8_t sample_bytes;	/* bytes one sample takes in the buffer; 0: not linear PCM */
+	uint8_t sample_bytes;	/* bytes one sample takes in the buffer; 0: compressed */
 };
 
 /* NULL when sndif is not a XENSND_PCM_FORMAT_* value. */

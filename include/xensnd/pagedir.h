@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include <xen/grant_table.h>
+#include <xen/io/sndif.h>	/* struct xensnd_page_directory */
 
 /* Buffer references one directory page holds: (4096 - 4) / 4 = 1023. */
 #define XENSND_PAGEDIR_REFS_PER_PAGE \

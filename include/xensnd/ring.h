@@ -19,6 +19,7 @@
 #define XENSND_RING_H
 
 #include <stdbool.h>
+#include <stddef.h>	/* offsetof, for __CONST_RING_SIZE */
 #include <stdint.h>
 
 #include <xen/xen.h>
@@ -53,8 +54,13 @@ struct xensnd_front_ring {
 	uint32_t evt_cons;		/* private: the event page's in_cons is ours */
 	uint16_t next_id;
 	uint32_t in_flight;		/* requests without a response yet */
-	/* The operation of each outstanding id; ids are slot indexes. */
+	/*
+	 * The outstanding requests, at id % XENSND_RING_SIZE. ids count up
+	 * (wrapping at 2^16, a multiple of the ring size); id is kept so
+	 * that a response naming another id of the same slot is refused.
+	 */
 	struct {
+		uint16_t id;
 		uint8_t op;
 		bool busy;
 	} pending[XENSND_RING_SIZE];

@@ -38,9 +38,19 @@ enum xenbus_state xensnd_read_state(struct xs_handle *xs, xs_transaction_t t,
 int xensnd_write_state(struct xs_handle *xs, xs_transaction_t t,
 		       const char *dir, enum xenbus_state state);
 
-/* A reader (config.h) over libxenstore, in transaction t. */
-void xensnd_xs_reader_init(struct xensnd_reader *reader, struct xs_handle *xs,
-			   xs_transaction_t *t);
+/*
+ * A reader (config.h) over libxenstore, in transaction t (XBT_NULL for
+ * none): pass &xr->reader to xensnd_card_cfg_read. The reader's callbacks
+ * get only one data pointer, so the handle and transaction live in xr,
+ * which must outlive the reading.
+ */
+struct xensnd_xs_reader {
+	struct xensnd_reader reader;
+	struct xs_handle *xs;
+	xs_transaction_t t;
+};
+void xensnd_xs_reader_init(struct xensnd_xs_reader *xr, struct xs_handle *xs,
+			   xs_transaction_t t);
 
 /* What the frontend should do next, from both states. */
 enum xensnd_front_action {
