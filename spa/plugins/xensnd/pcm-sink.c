@@ -18,10 +18,17 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.sink");
 #undef SPA_LOG_TOPIC_DEFAULT
 #define SPA_LOG_TOPIC_DEFAULT &log_topic
 
-/* Frames written but not yet answered: the part of the ring we may not touch. */
-static uint64_t frames_in_flight(struct xensnd_pcm *this)
+/*
+ * Frames the backend holds: written but not yet played by its last
+ * CUR_POS. The backend queues a WRITE at once and has room for buffer_sz
+ * octets (ring + tail), so keeping this within the ring never overflows
+ * it; and a WRITE's part of the ring is only reused after it was answered.
+ */
+static uint64_t frames_queued(struct xensnd_pcm *this)
 {
-	return this->frames_done - this->acked_frames;
+	uint64_t unacked = this->frames_done - this->acked_frames;
+	uint64_t unplayed = this->frames_done - SPA_MIN(this->backend_pos, this->frames_done);
+	return SPA_MAX(unacked, unplayed);
 }
 
 /* Copy into the ring at the write offset (wrapping), post one WRITE per piece. */
@@ -31,7 +38,7 @@ static int write_ring(struct xensnd_pcm *this, const uint8_t *src, uint32_t fram
 	uint32_t left = frames;
 	int res;
 
-	if (frames_in_flight(this) + frames > this->ring_frames)
+	if (frames_queued(this) + frames > this->ring_frames)
 		return -ENOSPC;
 	while (left > 0) {
 		uint32_t room = (this->ring_bytes - this->write_offset) / fb;
@@ -76,6 +83,11 @@ static int64_t sink_delay(struct xensnd_pcm *this, uint64_t now)
 {
 	uint64_t played = xensnd_pcm_backend_frames(this, now);
 	return played >= this->frames_done ? 0 : (int64_t)(this->frames_done - played);
+}
+
+static void sink_position(struct xensnd_pcm *this)
+{
+	/* The timer paces us; positions only feed the DLL. */
 }
 
 static void sink_cycle(struct xensnd_pcm *this)
@@ -135,6 +147,7 @@ static const struct xensnd_pcm_dir_ops sink_ops = {
 	.media_class = "Audio/Sink",
 	.start = sink_start,
 	.rw_done = sink_rw_done,
+	.position = sink_position,
 	.delay = sink_delay,
 	.cycle = sink_cycle,
 	.process = sink_process,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * api.xensnd.pcm.source: a capture stream, the sink's mirror image. We
- * keep XENSND_PCM_PREFETCH period-sized READs posted ahead; the backend
- * answers each when it has filled that part of the ring. Each cycle the
- * oldest answered READ is copied out into a graph buffer and a new READ is
- * posted. Everything here runs on the data loop.
+ * api.xensnd.pcm.source: a capture stream, the sink's mirror image. A READ
+ * asks the backend to copy frames it has already captured into the ring
+ * (it refuses frames it does not have yet), so a period-sized READ is
+ * posted as soon as CUR_POS says a whole period was captured; the answer
+ * comes at once. Each cycle the oldest answered READ is copied out into a
+ * graph buffer. Everything here runs on the data loop.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,14 +20,11 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.source");
 #undef SPA_LOG_TOPIC_DEFAULT
 #define SPA_LOG_TOPIC_DEFAULT &log_topic
 
-/* READs kept posted: one being filled while the previous is taken out. */
-#define XENSND_PCM_PREFETCH	2
-
 static void post_reads(struct xensnd_pcm *this)
 {
 	uint32_t fb = this->port.frame_bytes;
 
-	while (this->rw_count < XENSND_PCM_PREFETCH &&
+	while (this->backend_pos >= this->frames_posted + this->period_frames &&
 	       this->frames_posted - this->frames_done + this->period_frames <= this->ring_frames) {
 		/* The ring holds whole periods, so a READ never wraps. */
 		if (xensnd_pcm_post_rw(this, XENSND_OP_READ, this->write_offset,
@@ -40,8 +38,12 @@ static void post_reads(struct xensnd_pcm *this)
 
 static void source_start(struct xensnd_pcm *this)
 {
-	post_reads(this);
 	xensnd_pcm_trigger_start(this);
+}
+
+static void source_position(struct xensnd_pcm *this)
+{
+	post_reads(this);
 }
 
 static void source_rw_done(struct xensnd_pcm *this, uint16_t id)
@@ -164,6 +166,7 @@ static const struct xensnd_pcm_dir_ops source_ops = {
 	.media_class = "Audio/Source",
 	.start = source_start,
 	.rw_done = source_rw_done,
+	.position = source_position,
 	.delay = source_delay,
 	.cycle = source_cycle,
 	.process = source_process,

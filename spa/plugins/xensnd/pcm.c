@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <spa/node/keys.h>
 #include <spa/param/audio/raw.h>
@@ -547,7 +548,11 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	const struct xensnd_pcm_params *p = stream_params(this);
 	uint32_t period = this->props.period_frames ? this->props.period_frames
 						   : graph_quantum(this);
-	uint32_t tail = XENSND_PCM_MAX_CHANNELS * sizeof(int32_t);
+	/* The tail holds one int32 per channel, in whole frames: the backend
+	 * wants buffer_sz to be whole frames. */
+	uint32_t tail_frames = (this->port.format.channels * (uint32_t)sizeof(int32_t) +
+				frame_bytes - 1) / frame_bytes;
+	uint32_t tail = tail_frames * frame_bytes;
 	uint32_t max_frames, periods = XENSND_PCM_PERIODS;
 
 	if (this->hw.period_min)
@@ -573,6 +578,7 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	this->ring_frames = period * periods;
 	this->ring_bytes = this->ring_frames * frame_bytes;
 	this->volume_offset = this->ring_bytes;
+	this->buffer_bytes = this->ring_bytes + tail;
 	return 0;
 }
 
@@ -639,12 +645,55 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 			   const void *data, size_t size, void *user_data);
 
+static int do_stream_pause(struct spa_loop *loop, bool async, uint32_t seq,
+			   const void *data, size_t size, void *user_data);
+
+static int do_get_undrained(struct spa_loop *loop, bool async, uint32_t seq,
+			    const void *data, size_t size, void *user_data)
+{
+	struct xensnd_pcm *this = user_data;
+	uint64_t left;
+
+	if (!this->tracking || this->ring == NULL)
+		return 0;
+	left = this->frames_done - SPA_MIN(this->backend_pos, this->frames_done);
+	return (int)SPA_MIN(left, (uint64_t)INT32_MAX);
+}
+
+/*
+ * A sink that stops lets the backend play what it already has (pw-play's
+ * last quantum must reach the speaker), bounded by the ring's duration:
+ * CLOSE would drop it. The backend reports the position when its queue
+ * runs dry, so this ends as soon as the last frame is played.
+ */
+static void drain_playback(struct xensnd_pcm *this)
+{
+	uint64_t limit_ms = (uint64_t)this->ring_frames * 1000 / SPA_MAX(this->rate, 1u) + 200;
+	struct timespec tick = { .tv_nsec = 2 * SPA_NSEC_PER_MSEC };
+	int left = 0;
+
+	for (uint64_t waited = 0; waited < limit_ms; waited += 2) {
+		left = spa_loop_invoke(this->data_loop, do_get_undrained, 0, NULL, 0,
+				       true, this);
+		if (left <= 0)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	spa_log_warn(this->log, "%p: %s: backend did not play its last %d frames "
+		     "within %" PRIu64 " ms; closing anyway", this, this->name, left,
+		     limit_ms);
+}
+
 /* CLOSE and revoke the buffer: an idle node holds nothing in the backend. */
 static void stream_close(struct xensnd_pcm *this, bool tell_backend)
 {
 	struct xensnd_req req;
 	struct xensnd_resp resp;
 
+	spa_loop_invoke(this->data_loop, do_stream_pause, 0, NULL, 0, true, this);
+	if (this->stream_open && tell_backend && this->channel_added &&
+	    this->ops->port_direction == SPA_DIRECTION_INPUT)
+		drain_playback(this);
 	spa_loop_invoke(this->data_loop, do_stream_stop, 0, NULL, 0, true, this);
 	if (!this->stream_open)
 		return;
@@ -676,7 +725,7 @@ static int stream_open(struct xensnd_pcm *this)
 		return res;
 	res = xensnd_front_buffer_alloc(&this->buffer, this->transport->gntshr,
 					this->transport->backend_domid,
-					this->ring_bytes + XENSND_PCM_MAX_CHANNELS * sizeof(int32_t));
+					this->buffer_bytes);
 	if (res < 0) {
 		spa_log_error(this->log, "%p: %s: cannot grant a %u-octet buffer: %s",
 			      this, this->name, this->ring_bytes, spa_strerror(res));
@@ -774,6 +823,7 @@ static void rw_reset(struct xensnd_pcm *this)
 {
 	this->rw_head = this->rw_count = 0;
 }
+
 
 struct xensnd_pcm_rw *xensnd_pcm_rw_oldest(struct xensnd_pcm *this)
 {
@@ -879,9 +929,17 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 		this->cycle_time = this->next_time;
 		if (this->dll.bw > SPA_DLL_BW_MIN)
 			spa_dll_set_bw(&this->dll, this->dll.bw / 2.0, duration, this->rate);
-		spa_log_debug(this->log, "%p: %s: follower:%d rate:%f bw:%f delay:%" PRIi64
-			      " target:%" PRIi64 " err:%f", this, this->name,
-			      this->following, corr, this->dll.bw, delay, target, err);
+		/* The first half minute at info level: how the clock settled. */
+		if (this->dll_reports < 10) {
+			this->dll_reports++;
+			spa_log_info(this->log, "%p: %s: %s rate_diff %f bw %f delay %" PRIi64
+				     " target %" PRIi64 " xruns %u", this, this->name,
+				     this->following ? "follower" : "driver", corr,
+				     this->dll.bw, delay, target, this->xruns);
+		} else {
+			spa_log_debug(this->log, "%p: %s: rate_diff %f delay %" PRIi64
+				      " xruns %u", this, this->name, corr, delay, this->xruns);
+		}
 	}
 	if (this->port.rate_match) {
 		this->port.rate_match->rate = playback ? corr : 1.0 / corr;
@@ -980,7 +1038,7 @@ static void handle_cur_pos(struct xensnd_pcm *this, uint64_t position, uint64_t 
 	bool playback = this->ops->port_direction == SPA_DIRECTION_INPUT;
 	uint64_t frames;
 
-	if (!this->running || this->port.frame_bytes == 0)
+	if (!this->tracking || this->port.frame_bytes == 0)
 		return;
 	frames = position / this->port.frame_bytes;
 	if (frames < this->backend_pos) {
@@ -1040,6 +1098,8 @@ static void on_channel_event(struct spa_source *source)
 			spa_log_debug(this->log, "%p: %s: unknown event type %u skipped",
 				      this, this->name, evts[i].type);
 	}
+	if (n > 0 && this->running)
+		this->ops->position(this);
 }
 
 static int do_add_channel(struct spa_loop *loop, bool async, uint32_t seq,
@@ -1062,6 +1122,7 @@ static int do_remove_channel(struct spa_loop *loop, bool async, uint32_t seq,
 	struct xensnd_pcm *this = user_data;
 
 	this->running = false;
+	this->tracking = false;
 	set_timers(this);
 	if (this->channel_source.loop)
 		spa_loop_remove_source(this->data_loop, &this->channel_source);
@@ -1088,8 +1149,22 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->failed = false;
 	rw_reset(this);
 	spa_dll_init(&this->dll);
+	this->dll_reports = 0;
+	this->xruns = 0;
 	this->running = true;
+	this->tracking = true;
 	this->ops->start(this);
+	set_timers(this);
+	return 0;
+}
+
+/* Stop the cycles; positions are still followed (for the drain). */
+static int do_stream_pause(struct spa_loop *loop, bool async, uint32_t seq,
+			   const void *data, size_t size, void *user_data)
+{
+	struct xensnd_pcm *this = user_data;
+
+	this->running = false;
 	set_timers(this);
 	return 0;
 }
@@ -1100,6 +1175,7 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 	struct xensnd_pcm *this = user_data;
 
 	this->running = false;
+	this->tracking = false;
 	set_timers(this);
 	rw_reset(this);
 	return 0;

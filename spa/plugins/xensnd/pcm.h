@@ -69,6 +69,8 @@ struct xensnd_pcm_dir_ops {
 	/* The driver's timer fired: frames the backend holds for us (sink)
 	 * or has ready for us (source), for the DLL. */
 	int64_t (*delay)(struct xensnd_pcm *this, uint64_t now);
+	/* New CUR_POS position(s) arrived. */
+	void (*position)(struct xensnd_pcm *this);
 	/* The driver's cycle: tell the graph (spa_node_call_ready). */
 	void (*cycle)(struct xensnd_pcm *this);
 	/* spa_node_process */
@@ -192,6 +194,7 @@ struct xensnd_pcm {
 	uint32_t ring_bytes;		/* audio part of the buffer */
 	uint32_t ring_frames;
 	uint32_t volume_offset;		/* tail area for SET_VOLUME/MUTE payloads */
+	uint32_t buffer_bytes;		/* ring + tail: OPEN's buffer_sz */
 
 	/* ---- a main-thread request waiting for its response ---- */
 	int sync_fd;			/* eventfd, signalled by the data loop */
@@ -208,6 +211,7 @@ struct xensnd_pcm {
 	struct xensnd_front_ring *ring;	/* &transport->channel.ring while added */
 	bool following;
 	bool running;			/* data path active (stream open, started) */
+	bool tracking;			/* CUR_POS followed (running, or draining) */
 	bool triggered;			/* TRIGGER start sent */
 	bool failed;			/* data loop hit an error, reported once */
 	bool reopen_pending;		/* asked the main loop to re-OPEN */
@@ -224,7 +228,7 @@ struct xensnd_pcm {
 	bool have_pos;
 	uint32_t write_offset;		/* octets into the ring */
 	uint32_t xruns;
-	uint32_t timeouts_checked;
+	uint32_t dll_reports;		/* DLL state lines logged at info level */
 
 	struct xensnd_pcm_rw rw[XENSND_RING_SIZE];
 	uint32_t rw_head, rw_count;	/* FIFO of READ/WRITE in flight */
