@@ -717,10 +717,8 @@ static int stream_open(struct xensnd_pcm *this)
 
 	if (!port->have_format || !this->channel_added)
 		return 0;
-	if (this->stream_open) {
-		spa_loop_invoke(this->data_loop, do_stream_start, 0, NULL, 0, true, this);
-		return 0;
-	}
+	if (this->stream_open)
+		return 0;	/* already open and running */
 	if ((res = choose_geometry(this, port->frame_bytes)) < 0)
 		return res;
 	res = xensnd_front_buffer_alloc(&this->buffer, this->transport->gntshr,
@@ -980,8 +978,11 @@ static void on_timeout(struct spa_source *source)
 	check_deadlines(this, xensnd_pcm_now(this));
 	if (!this->running)
 		return;
+	/* Wake when the backend still holds a period (sink), or has captured
+	 * two (source: the older one's READ is surely answered by then). */
 	xensnd_pcm_update_time(this, now, this->ops->delay(this, now),
-			       (int64_t)graph_quantum(this));
+			       (int64_t)graph_quantum(this) *
+			       (this->ops->port_direction == SPA_DIRECTION_INPUT ? 1 : 2));
 	set_timeout(this, this->next_time);
 	this->ops->cycle(this);
 }
@@ -1422,8 +1423,11 @@ static int impl_node_set_io(void *object, uint32_t id, void *data, size_t size)
 	case SPA_IO_Clock:
 		this->clock = data;
 		if (this->clock)
+			/* Each stream has its own clock in the backend. */
 			snprintf(this->clock->name, sizeof(this->clock->name),
-				 "clock.xensnd.%u", this->transport ? this->transport->dev_id : 0);
+				 "clock.xensnd.%u.%u.%u", this->transport->dev_id,
+				 this->transport->pcm ? this->transport->pcm->index : 0,
+				 this->transport->stream->index);
 		break;
 	case SPA_IO_Position:
 		this->position = data;
@@ -1838,11 +1842,13 @@ void xensnd_pcm_soft_volume(struct xensnd_pcm *this, void *data, uint32_t frames
 	}
 	case SPA_AUDIO_FORMAT_S32_LE:
 	case SPA_AUDIO_FORMAT_S24_32_LE: {
+		bool s24 = this->port.format.format == SPA_AUDIO_FORMAT_S24_32_LE;
+		long long lo = s24 ? -(1LL << 23) : INT32_MIN;
+		long long hi = s24 ? (1LL << 23) - 1 : INT32_MAX;
 		int32_t *s = data;
 		for (uint32_t i = 0; i < frames; i++)
 			for (uint32_t c = 0; c < channels; c++, s++)
-				*s = (int32_t)SPA_CLAMP(llrint((double)*s * gain[c]),
-						       (long long)INT32_MIN, (long long)INT32_MAX);
+				*s = (int32_t)SPA_CLAMP(llrint((double)*s * gain[c]), lo, hi);
 		break;
 	}
 	default:
@@ -1949,6 +1955,8 @@ int xensnd_pcm_clear(struct spa_handle *handle)
 	struct xensnd_pcm *this = (struct xensnd_pcm *)handle;
 
 	if (this->transport) {
+		/* Still connected: tell the backend we are gone (CLOSE). */
+		stream_close(this, true);
 		transport_disconnecting(this);
 		spa_hook_remove(&this->transport_listener);
 		this->transport = NULL;
