@@ -13,6 +13,8 @@ plugin=$2
 
 stack_init
 start_sim
+# vsnd-attach wants guest 1 to exist: a first process introduces it.
+xensim exec --dir "$SIM" --domid "$GUEST" -- true
 attach_card 'CARD, short-name=Main, sample-formats=s16_le;s24_le;s32_le;float_le, sample-rates=44100;48000' \
 	'PCM, name=Main' 'STREAM, unique-id=0, type=p' 'STREAM, unique-id=1, type=c' >/dev/null
 state=$T/backend-state
