@@ -14,9 +14,10 @@ _need sox pw-play
 STATE=$T/backend-state
 export WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-4}
 start_sim
+introduce_guest
 attach_card 'CARD, short-name=D, sample-formats=s16_le, sample-rates=48000' \
 	'PCM, name=Out' 'STREAM, unique-id=0, type=p' >/dev/null
-gen_wav "$T/tone.wav" s16_le 48000 2 "$((secs + 2))"
+gen_wav "$T/tone.wav" s16_le 48000 2 "$(((secs + 2) * 48000))"
 
 run() {	# run PPM
 	local before after play line rate

@@ -8,6 +8,7 @@ here=$(dirname "$0")
 
 stack_init
 start_sim
+introduce_guest
 attach_card 'CARD, short-name=N, sample-formats=s16_le;float_le, sample-rates=44100;48000' \
 	'PCM, name=Out' 'STREAM, unique-id=0, type=p' >/dev/null
 start_backend --rates 48000

@@ -17,6 +17,7 @@ stack_init
 _need sox pw-play pw-metadata
 STATE=$T/backend-state
 start_sim
+introduce_guest
 for i in "${!cases[@]}"; do
 	read -r fmt rate ch <<<"${cases[$i]}"
 	attach_card "CARD, short-name=C$i, sample-formats=$fmt, sample-rates=$rate, channels-min=$ch, channels-max=$ch" \
@@ -28,10 +29,12 @@ for i in "${!cases[@]}"; do
 	wait_node "xensnd_output.$i.0.0" 15
 done
 
+# Whole quanta of a forced quantum (see gen_wav).
+pw-metadata -n settings 0 clock.force-quantum 1024 >/dev/null
 for i in "${!cases[@]}"; do
 	read -r fmt rate ch <<<"${cases[$i]}"
 	pw-metadata -n settings 0 clock.force-rate "$rate" >/dev/null
-	gen_wav "$T/in$i.wav" "$fmt" "$rate" "$ch" 0.5
+	gen_wav "$T/in$i.wav" "$fmt" "$rate" "$ch" $((24 * 1024))
 	pw-play --target "xensnd_output.$i.0.0" "$T/in$i.wav" ||
 		fail "pw-play $fmt $rate Hz $ch ch failed"
 	wait_stream_closed "dom1-vsnd$i-pcm0-stream0"

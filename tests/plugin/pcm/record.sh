@@ -11,6 +11,7 @@ stack_init
 _need pw-record pw-metadata
 STATE=$T/backend-state
 start_sim
+introduce_guest
 attach_card 'CARD, short-name=A, sample-formats=s16_le, sample-rates=48000, channels-min=2, channels-max=2' \
 	'PCM, name=In' 'STREAM, unique-id=0, type=p' 'STREAM, unique-id=1, type=c' >/dev/null
 attach_card 'CARD, short-name=B, sample-formats=float_le, sample-rates=44100, channels-min=1, channels-max=1' \

@@ -11,6 +11,7 @@ stack_init
 _need sox pw-play
 STATE=$T/backend-state
 start_sim
+introduce_guest
 attach_card 'CARD, short-name=V, sample-formats=s16_le, sample-rates=48000' \
 	'PCM, name=Out' 'STREAM, unique-id=0, type=p' >/dev/null
 start_backend --state-file "$STATE"
@@ -18,7 +19,7 @@ start_session
 wait_node xensnd_output.0.0.0 15
 id=$(node_id xensnd_output.0.0.0)
 
-gen_wav "$T/tone.wav" s16_le 48000 2 6
+gen_wav "$T/tone.wav" s16_le 48000 2 $((6 * 48000))
 pw-play --target xensnd_output.0.0.0 "$T/tone.wav" &
 play=$!
 _track "$play" pw-play
