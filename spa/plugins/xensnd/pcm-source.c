@@ -104,7 +104,8 @@ static void produce(struct xensnd_pcm *this)
 
 	spa_list_remove(&b->link);
 	spa_list_append(&port->ready, &b->link);
-	post_reads(this);
+	if (this->running)
+		post_reads(this);
 }
 
 /* Hand the oldest ready buffer to the graph. */

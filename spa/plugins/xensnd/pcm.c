@@ -416,21 +416,29 @@ static void query_hw_ranges(struct xensnd_pcm *this)
 	wanted.period.max = wanted.buffer.max / XENSND_PCM_MIN_PERIODS;
 
 	spa_zero(req);
+	spa_zero(ranges);
 	xensnd_req_hw_param_query(&req, &wanted);
-	if ((res = request_sync(this, &req, &resp)) < 0) {
+	if ((res = request_sync(this, &req, &resp)) < 0)
 		spa_log_info(this->log, "%p: %s: HW_PARAM_QUERY failed (%s): using "
 			     "the XenStore configuration", this, this->name,
 			     spa_strerror(res));
-		return;
-	}
-	if (!hw_ranges_from_answer(this, &resp.resp.hw_param, &ranges))
+	else
+		hw_ranges_from_answer(this, &resp.resp.hw_param, &ranges);
+	/*
+	 * Only a real change is announced: an adapter drops its negotiated
+	 * format on new EnumFormat, which would leave a running node without
+	 * one when the same backend merely reconnects.
+	 */
+	if (memcmp(&ranges, &this->hw, sizeof(ranges)) == 0)
 		return;
 	this->hw = ranges;
-	spa_log_info(this->log, "%p: %s: backend narrows to formats 0x%" PRIx64
-		     " rates %u..%u channels %u..%u buffer %u..%u period %u..%u",
-		     this, this->name, ranges.formats, ranges.rate_min, ranges.rate_max,
-		     ranges.channels_min, ranges.channels_max, ranges.buffer_min,
-		     ranges.buffer_max, ranges.period_min, ranges.period_max);
+	if (ranges.valid)
+		spa_log_info(this->log, "%p: %s: backend narrows to formats 0x%" PRIx64
+			     " rates %u..%u channels %u..%u buffer %u..%u period %u..%u",
+			     this, this->name, ranges.formats, ranges.rate_min,
+			     ranges.rate_max, ranges.channels_min, ranges.channels_max,
+			     ranges.buffer_min, ranges.buffer_max, ranges.period_min,
+			     ranges.period_max);
 	port_param_changed(this, PORT_EnumFormat);
 	emit_port_info(this, false);
 }
@@ -804,7 +812,7 @@ static bool is_following(struct xensnd_pcm *this)
 static void set_timers(struct xensnd_pcm *this)
 {
 	this->following = is_following(this);
-	if (this->running && !this->following) {
+	if ((this->running || this->freerun) && !this->following) {
 		this->next_time = xensnd_pcm_now(this);
 		set_timeout(this, this->next_time);
 	} else {
@@ -958,6 +966,29 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 	return corr;
 }
 
+/*
+ * The backend went away while the graph was running with us as its
+ * driver: keep the graph's clock going at the nominal rate (the data is
+ * dropped), so the streams linked to us do not stall until it is back.
+ */
+static void freerun_cycle(struct xensnd_pcm *this)
+{
+	uint32_t duration = graph_quantum(this);
+	uint64_t now = this->next_time;
+
+	this->next_time += (uint64_t)duration * SPA_NSEC_PER_SEC / this->rate;
+	if (this->clock) {
+		this->clock->nsec = now;
+		this->clock->position += duration;
+		this->clock->duration = duration;
+		this->clock->delay = 0;
+		this->clock->rate_diff = 1.0;
+		this->clock->next_nsec = this->next_time;
+	}
+	set_timeout(this, this->next_time);
+	this->ops->cycle(this);
+}
+
 static void on_timeout(struct spa_source *source)
 {
 	struct xensnd_pcm *this = source->data;
@@ -971,7 +1002,13 @@ static void on_timeout(struct spa_source *source)
 				      spa_strerror(res));
 		return;
 	}
-	if (!this->running || this->following)
+	if (this->following)
+		return;
+	if (this->freerun) {
+		freerun_cycle(this);
+		return;
+	}
+	if (!this->running)
 		return;
 
 	now = this->next_time;
@@ -1122,6 +1159,7 @@ static int do_remove_channel(struct spa_loop *loop, bool async, uint32_t seq,
 {
 	struct xensnd_pcm *this = user_data;
 
+	this->freerun = this->running && this->rate > 0;
 	this->running = false;
 	this->tracking = false;
 	set_timers(this);
@@ -1152,6 +1190,7 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	spa_dll_init(&this->dll);
 	this->dll_reports = 0;
 	this->xruns = 0;
+	this->freerun = false;
 	this->running = true;
 	this->tracking = true;
 	this->ops->start(this);
@@ -1166,6 +1205,7 @@ static int do_stream_pause(struct spa_loop *loop, bool async, uint32_t seq,
 	struct xensnd_pcm *this = user_data;
 
 	this->running = false;
+	this->freerun = false;
 	set_timers(this);
 	return 0;
 }
@@ -1177,6 +1217,7 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 
 	this->running = false;
 	this->tracking = false;
+	this->freerun = false;
 	set_timers(this);
 	rw_reset(this);
 	return 0;

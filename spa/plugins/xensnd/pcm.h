@@ -212,6 +212,7 @@ struct xensnd_pcm {
 	bool following;
 	bool running;			/* data path active (stream open, started) */
 	bool tracking;			/* CUR_POS followed (running, or draining) */
+	bool freerun;			/* backend gone while driving: clock only */
 	bool triggered;			/* TRIGGER start sent */
 	bool failed;			/* data loop hit an error, reported once */
 	bool reopen_pending;		/* asked the main loop to re-OPEN */
