@@ -29,7 +29,11 @@ for i in "${!cases[@]}"; do
 	wait_node "xensnd_output.$i.0.0" 15
 done
 
-# Whole quanta of a forced quantum (see gen_wav).
+_same() {
+	"$wavcmp" "$1" "$2" >/dev/null 2>&1
+}
+
+# A fixed quantum: the leading silence (the node's buffering) is stable.
 pw-metadata -n settings 0 clock.force-quantum 1024 >/dev/null
 for i in "${!cases[@]}"; do
 	read -r fmt rate ch <<<"${cases[$i]}"
@@ -37,9 +41,13 @@ for i in "${!cases[@]}"; do
 	gen_wav "$T/in$i.wav" "$fmt" "$rate" "$ch" $((24 * 1024))
 	pw-play --target "xensnd_output.$i.0.0" "$T/in$i.wav" ||
 		fail "pw-play $fmt $rate Hz $ch ch failed"
-	wait_stream_closed "dom1-vsnd$i-pcm0-stream0"
-	"$wavcmp" "$T/in$i.wav" "$OUT/dom1-vsnd$i-pcm0-stream0.wav" ||
-		fail "$fmt $rate Hz $ch ch: the backend's WAV is not what pw-play played"
+	# The backend appends to its WAV as its clock plays the queue; the
+	# last frames land within the node's buffering after pw-play ends.
+	out=$OUT/dom1-vsnd$i-pcm0-stream0.wav
+	_wait_for 5 _same "$T/in$i.wav" "$out" ||
+		{ "$wavcmp" "$T/in$i.wav" "$out" || true
+		  fail "$fmt $rate Hz $ch ch: the backend's WAV is not what pw-play played"; }
+	"$wavcmp" "$T/in$i.wav" "$out"
 	echo "ok: $fmt $rate Hz $ch ch bit-exact"
 done
 echo "PASS: pw-play bit-exact for ${#cases[@]} format/rate/channel cases"
