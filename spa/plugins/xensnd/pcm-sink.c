@@ -63,9 +63,12 @@ static int write_ring(struct xensnd_pcm *this, const uint8_t *src, uint32_t fram
 
 static void sink_start(struct xensnd_pcm *this)
 {
-	/* A period of silence first, so the backend never starves while the
-	 * graph produces the first quantum; then the backend's clock runs. */
-	write_ring(this, NULL, this->period_frames);
+	/* Silence up to the target fill first (as ALSA prefills), so the
+	 * backend never starves while the graph produces the first quantum,
+	 * and the DLL starts where it should settle instead of winding up;
+	 * then the backend's clock runs. */
+	write_ring(this, NULL, (uint32_t)SPA_MIN(xensnd_pcm_target(this),
+						 (int64_t)this->ring_frames / 2));
 	xensnd_pcm_trigger_start(this);
 }
 
@@ -120,7 +123,7 @@ static void write_buffer(struct xensnd_pcm *this, struct spa_buffer *buf)
 				       (int64_t)(this->frames_done -
 					SPA_MIN(this->frames_done,
 						xensnd_pcm_backend_frames(this, xensnd_pcm_now(this)))),
-				       (int64_t)(2 * this->period_frames));
+				       xensnd_pcm_target(this) + this->period_frames);
 }
 
 static int sink_process(struct xensnd_pcm *this)

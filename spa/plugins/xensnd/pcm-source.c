@@ -156,8 +156,9 @@ static int source_process(struct xensnd_pcm *this)
 		if (xensnd_pcm_quantum_changed(this))
 			xensnd_pcm_request_reopen(this);
 		produce(this);
+		/* Measured after taking a cycle out: one cycle below the target. */
 		xensnd_pcm_update_time(this, now, source_delay(this, now),
-				       (int64_t)this->period_frames);
+				       xensnd_pcm_target(this) - this->period_frames);
 	}
 	return hand_out(this);
 }

@@ -87,6 +87,7 @@ static void props_reset(struct xensnd_pcm_props *props)
 		props->channel_map[i] = SPA_AUDIO_CHANNEL_UNKNOWN;
 	}
 	props->period_frames = 0;
+	props->headroom = XENSND_PCM_DEFAULT_HEADROOM;
 }
 
 /* Linear gain to sndif volume: 0.001 dB steps, clamped. */
@@ -545,11 +546,21 @@ static uint32_t graph_quantum(struct xensnd_pcm *this)
 	return XENSND_PCM_DEFAULT_QUANTUM;
 }
 
+int64_t xensnd_pcm_target(struct xensnd_pcm *this)
+{
+	uint32_t q = graph_quantum(this);
+	/* A source waits for two captured periods: the older one's READ is
+	 * surely answered by then. */
+	uint32_t cycles = this->ops->port_direction == SPA_DIRECTION_INPUT ? 1 : 2;
+	return (int64_t)q * cycles + this->props.headroom;
+}
+
 /*
  * Period: api.xensnd.period-frames or the graph quantum, inside the
- * backend's period range. Ring: XENSND_PCM_PERIODS periods, fewer if the
- * configured buffer-size or the backend's buffer range says so, plus a
- * small tail for volume/mute payloads.
+ * backend's period range. Ring: room for the target fill plus three more
+ * periods (and never less than XENSND_PCM_PERIODS periods or
+ * XENSND_PCM_MIN_RING_FRAMES), fewer if the configured buffer-size or the
+ * backend's buffer range says so; then a small tail for volume/mute.
  */
 static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 {
@@ -561,10 +572,15 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	uint32_t tail_frames = (this->port.format.channels * (uint32_t)sizeof(int32_t) +
 				frame_bytes - 1) / frame_bytes;
 	uint32_t tail = tail_frames * frame_bytes;
-	uint32_t max_frames, periods = XENSND_PCM_PERIODS;
+	uint32_t max_frames, periods;
+	uint64_t want;
 
 	if (this->hw.period_min)
 		period = SPA_CLAMP(period, this->hw.period_min, this->hw.period_max);
+	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * period,
+		       (uint64_t)XENSND_PCM_MIN_RING_FRAMES);
+	periods = (uint32_t)SPA_MAX((want + period - 1) / period,
+				    (uint64_t)XENSND_PCM_PERIODS);
 	if (p->buffer_size <= tail)
 		return -ENOSPC;
 	max_frames = (p->buffer_size - tail) / frame_bytes;
@@ -594,9 +610,10 @@ static void update_latency(struct xensnd_pcm *this)
 {
 	struct xensnd_pcm_port *port = &this->port;
 	enum spa_direction d = this->ops->port_direction;
-	/* What sits between the graph and the backend's clock: the period we
-	 * keep queued as target plus the one we are moving. */
-	uint32_t frames = this->stream_open ? 2 * this->period_frames : 0;
+	/* What sits between the graph and the backend's clock: the fill we
+	 * keep (the target) plus the cycle we are moving. */
+	uint32_t frames = this->stream_open ?
+		(uint32_t)xensnd_pcm_target(this) + this->period_frames : 0;
 	struct spa_latency_info info = SPA_LATENCY_INFO(d);
 
 	info.min_rate = info.max_rate = frames;
@@ -814,6 +831,13 @@ static void set_timers(struct xensnd_pcm *this)
 	this->following = is_following(this);
 	if ((this->running || this->freerun) && !this->following) {
 		this->next_time = xensnd_pcm_now(this);
+		/* A source's first cycle waits until the target is captured,
+		 * where the DLL should settle (no wind-up at the start). */
+		if (this->running && this->dll.bw == 0.0 &&
+		    this->ops->port_direction == SPA_DIRECTION_OUTPUT &&
+		    this->rate > 0)
+			this->next_time += (uint64_t)xensnd_pcm_target(this) *
+					   SPA_NSEC_PER_SEC / this->rate;
 		set_timeout(this, this->next_time);
 	} else {
 		set_timeout(this, 0);
@@ -905,11 +929,13 @@ uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
 	uint64_t frames = this->backend_pos;
 
 	/* Between CUR_POS events the backend's clock runs at the nominal rate
-	 * as far as we know; the DLL corrects the difference. At most one
-	 * period is extrapolated, so a stalled backend shows as a growing delay. */
+	 * as far as we know; the DLL corrects the difference. A late event
+	 * (delivery jitter) is bridged for two periods or 10 ms; beyond that
+	 * a stalled backend shows as a growing delay. */
 	if (this->have_pos && now > this->backend_pos_time && this->rate > 0) {
 		uint64_t ahead = (now - this->backend_pos_time) * this->rate / SPA_NSEC_PER_SEC;
-		frames += SPA_MIN(ahead, (uint64_t)this->period_frames);
+		frames += SPA_MIN(ahead, SPA_MAX(2ull * this->period_frames,
+						 (uint64_t)this->rate / 100));
 	}
 	return frames;
 }
@@ -1015,11 +1041,8 @@ static void on_timeout(struct spa_source *source)
 	check_deadlines(this, xensnd_pcm_now(this));
 	if (!this->running)
 		return;
-	/* Wake when the backend still holds a period (sink), or has captured
-	 * two (source: the older one's READ is surely answered by then). */
 	xensnd_pcm_update_time(this, now, this->ops->delay(this, now),
-			       (int64_t)graph_quantum(this) *
-			       (this->ops->port_direction == SPA_DIRECTION_INPUT ? 1 : 2));
+			       xensnd_pcm_target(this));
 	set_timeout(this, this->next_time);
 	this->ops->cycle(this);
 }
@@ -1294,6 +1317,15 @@ next:
 					(int32_t)p->period_frames, 0, (int32_t)this->quantum_limit),
 				SPA_PROP_INFO_params, SPA_POD_Bool(true));
 			break;
+		case 5:
+			param = spa_pod_builder_add_object(&b,
+				SPA_TYPE_OBJECT_PropInfo, id,
+				SPA_PROP_INFO_name, SPA_POD_String(XENSND_KEY_HEADROOM),
+				SPA_PROP_INFO_description, SPA_POD_String("Frames kept in the backend beyond a cycle"),
+				SPA_PROP_INFO_type, SPA_POD_CHOICE_RANGE_Int(
+					(int32_t)p->headroom, 0, (int32_t)this->quantum_limit),
+				SPA_PROP_INFO_params, SPA_POD_Bool(true));
+			break;
 		default:
 			return 0;
 		}
@@ -1315,6 +1347,8 @@ next:
 		spa_pod_builder_push_struct(&b, &f[1]);
 		spa_pod_builder_string(&b, XENSND_KEY_PERIOD_FRAMES);
 		spa_pod_builder_int(&b, (int32_t)p->period_frames);
+		spa_pod_builder_string(&b, XENSND_KEY_HEADROOM);
+		spa_pod_builder_int(&b, (int32_t)p->headroom);
 		spa_pod_builder_pop(&b, &f[1]);
 		param = spa_pod_builder_pop(&b, &f[0]);
 		break;
@@ -1372,7 +1406,12 @@ static void parse_prop_params(struct xensnd_pcm *this, const struct spa_pod *par
 			break;
 		if (spa_pod_parser_get_pod(&prs, &pod) < 0)
 			break;
-		if (!spa_streq(name, XENSND_KEY_PERIOD_FRAMES))
+		uint32_t *field;
+		if (spa_streq(name, XENSND_KEY_PERIOD_FRAMES))
+			field = &this->props.period_frames;
+		else if (spa_streq(name, XENSND_KEY_HEADROOM))
+			field = &this->props.headroom;
+		else
 			continue;
 		if (spa_pod_get_int(pod, &value) < 0 || value < 0 ||
 		    (uint32_t)value > this->quantum_limit) {
@@ -1380,7 +1419,7 @@ static void parse_prop_params(struct xensnd_pcm *this, const struct spa_pod *par
 				     this->name, name, this->quantum_limit);
 			continue;
 		}
-		this->props.period_frames = (uint32_t)value;
+		*field = (uint32_t)value;
 	}
 }
 
@@ -2038,6 +2077,14 @@ static int parse_init_props(struct xensnd_pcm *this, const struct spa_dict *info
 				     XENSND_KEY_PERIOD_FRAMES, str, this->quantum_limit);
 		else
 			this->props.period_frames = v;
+	}
+	if ((str = spa_dict_lookup(info, XENSND_KEY_HEADROOM))) {
+		uint32_t v = 0;
+		if (!spa_atou32(str, &v, 0) || v > this->quantum_limit)
+			spa_log_warn(this->log, "%p: %s=%s must be 0..%u; ignored", this,
+				     XENSND_KEY_HEADROOM, str, this->quantum_limit);
+		else
+			this->props.headroom = v;
 	}
 	if ((str = spa_dict_lookup(info, SPA_KEY_NODE_LATENCY)))
 		snprintf(this->latency_str, sizeof(this->latency_str), "%s", str);

@@ -45,6 +45,9 @@
 
 #include "defs.h"
 
+/* Node property (and Props param) of this node, beside defs.h's keys. */
+#define XENSND_KEY_HEADROOM		"api.xensnd.headroom"
+
 #define XENSND_PCM_MAX_BUFFERS		32
 #define XENSND_PCM_MAX_CHANNELS		SPA_AUDIO_MAX_CHANNELS
 /* A request the backend has not answered by then is a dead backend. */
@@ -53,6 +56,11 @@
 #define XENSND_PCM_PERIODS		4
 #define XENSND_PCM_MIN_PERIODS		2
 #define XENSND_PCM_DEFAULT_QUANTUM	1024
+/* Frames kept in the backend beyond the cycle's own: the notification path
+ * (event channel, and the hub under xensim) has a few ms of jitter. */
+#define XENSND_PCM_DEFAULT_HEADROOM	256
+/* The ring holds at least this much, whatever the quantum. */
+#define XENSND_PCM_MIN_RING_FRAMES	2048
 /* Volume as sent to the backend is clamped to this floor (0.001 dB). */
 #define XENSND_PCM_MIN_VOLUME_MDB	(-144000)
 
@@ -93,6 +101,7 @@ struct xensnd_pcm_props {
 	float channel_volumes[XENSND_PCM_MAX_CHANNELS];
 	uint32_t channel_map[XENSND_PCM_MAX_CHANNELS];
 	uint32_t period_frames;		/* api.xensnd.period-frames; 0: the quantum */
+	uint32_t headroom;		/* api.xensnd.headroom, frames */
 };
 
 /* The backend's answer to HW_PARAM_QUERY, validated and clamped to config. */
@@ -247,8 +256,11 @@ extern const struct spa_interface_info xensnd_pcm_interfaces[1];
 
 /* ---- for the direction halves (data loop) ---- */
 
-/* Frames per second of the graph cycle, and the cycle length. */
+/* Frames of the graph cycle (the quantum). */
 uint32_t xensnd_pcm_cycle_frames(struct xensnd_pcm *this);
+/* The fill the DLL aims at when the node wakes: frames the backend holds
+ * (sink) or has captured for us (source). */
+int64_t xensnd_pcm_target(struct xensnd_pcm *this);
 /* Post a READ/WRITE of frames at offset; adds it to the in-flight FIFO. */
 int xensnd_pcm_post_rw(struct xensnd_pcm *this, uint8_t op, uint32_t offset,
 		       uint32_t frames);
