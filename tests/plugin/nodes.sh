@@ -8,6 +8,7 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
+require_pcm_nodes
 start_sim
 dev=$(attach_card "${CARD_ITEMS[@]}")
 [ "$dev" = 0 ] || fail "first card got dev-id $dev, expected 0"
@@ -54,6 +55,7 @@ expect_prop "$info" api.xensnd.stream 1
 expect_prop "$info" api.xensnd.unique-id 3
 
 # The device.
+wait_device xensnd_card.0
 devices=$(pw-cli ls Device)
 grep -qF 'device.name = "xensnd_card.0"' <<<"$devices" ||
 	fail "no device xensnd_card.0 in:

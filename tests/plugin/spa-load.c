@@ -6,6 +6,8 @@
  *
  *   spa-load PLUGIN factories NAME...
  *       the plugin has exactly these factories, each with an interface
+ *   spa-load PLUGIN has NAME
+ *       exit 0 when the plugin has factory NAME, 1 when not (quietly)
  *   spa-load PLUGIN card DEV-ID DESCRIPTION NODE-NAME...
  *       the monitor emits the card DEV-ID (api.xensnd.device, device.name
  *       xensnd_card.DEV-ID, device.description DESCRIPTION) within 5 s, and
@@ -19,11 +21,13 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <spa/monitor/device.h>
 #include <spa/node/node.h>
@@ -165,7 +169,8 @@ static int support_open(struct support *s)
 	for (dir = strtok_r(list, ":", &save); dir && res < 0;
 	     dir = strtok_r(NULL, ":", &save)) {
 		snprintf(path, sizeof(path), "%s/support/libspa-support.so", dir);
-		res = library_open(&s->lib, path);
+		if (access(path, R_OK) == 0)
+			res = library_open(&s->lib, path);
 	}
 	free(list);
 	if (res < 0)
@@ -429,14 +434,17 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || spa_streq(argv[1], "--help")) {
 		fprintf(stderr, "usage: %s PLUGIN factories NAME...\n"
+			"       %s PLUGIN has NAME\n"
 			"       %s PLUGIN card DEV-ID DESCRIPTION NODE-NAME...\n",
-			argv[0], argv[0]);
+			argv[0], argv[0], argv[0]);
 		return argc >= 2 && spa_streq(argv[1], "--help") ? 0 : 2;
 	}
 	if (library_open(&lib, argv[1]) < 0)
 		return 1;
 	if (spa_streq(argv[2], "factories"))
 		res = check_factories(&lib, argc - 3, argv + 3);
+	else if (spa_streq(argv[2], "has") && argc == 4)
+		return find_factory(&lib, argv[3]) ? 0 : 1;
 	else if (spa_streq(argv[2], "card") && argc >= 5)
 		res = check_card(&lib, argv[3], argv[4], argc - 5, argv + 5);
 	else

@@ -60,6 +60,10 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.device");
  * another writer, e.g. the backend); more means something is wrong. */
 #define TRANSACTION_RETRIES	8
 
+/* /local/domain/<domid>/backend/vsnd/<domid>/<dev-id> is under 64; a
+ * "backend" key far longer than that is not one the toolstack wrote. */
+#define XENSND_BACKEND_PATH_MAX	200
+
 enum profile {
 	PROFILE_OFF,
 	PROFILE_ON,		/* every configured stream is a node */
@@ -102,6 +106,7 @@ struct impl {
 
 	enum profile profile;
 	bool nodes_emitted;
+	bool removed;			/* the toolstack detached the card */
 };
 
 /* ---- XenStore helpers ---- */
@@ -281,9 +286,72 @@ static void recover(struct impl *this, enum xenbus_state back)
 	set_front_state(this, XenbusStateInitialising);
 }
 
+/*
+ * The toolstack removed the device (vsnd-detach) while we were writing:
+ * a write that lands after the removal recreates device/vsnd/<id>/... as
+ * an orphan. Give back the channels and remove what we recreated, in a
+ * transaction that checks the device is still gone (a re-attach of the
+ * same id in between makes it conflict, and we look again).
+ */
+static void card_removed(struct impl *this)
+{
+	char path[128];
+	int i;
+
+	if (!this->removed)
+		spa_log_info(this->log, "%p: %s: detached by the toolstack",
+			     this, this->path);
+	this->removed = true;
+	this->published = false;	/* the keys went with the directory */
+	close_transports(this);
+
+	snprintf(path, sizeof(path), "%s/backend-id", this->path);
+	for (i = 0; i < TRANSACTION_RETRIES; i++) {
+		xs_transaction_t t = xs_transaction_start(this->xs);
+		unsigned int len;
+		char *attached;
+
+		if (t == XBT_NULL)
+			return;
+		attached = xs_read(this->xs, t, path, &len);
+		if (attached != NULL) {
+			free(attached);
+			xs_transaction_end(this->xs, t, true);
+			return;
+		}
+		xs_rm(this->xs, t, this->path);
+		if (xs_transaction_end(this->xs, t, false) || errno != EAGAIN)
+			return;
+	}
+}
+
+/* libxl and xensim set the backend's "online" to 0 when they start removing
+ * a device (then Closing); a backend closing on its own leaves it at 1. */
+static bool being_removed(struct impl *this)
+{
+	char *online = read_key(this, this->backend_path, "online");
+	bool removing = online != NULL && spa_streq(online, "0");
+
+	free(online);
+	return removing;
+}
+
+static bool card_attached(struct impl *this)
+{
+	char *value = read_key(this, this->path, "backend-id");
+
+	free(value);
+	return value != NULL;
+}
+
 static void on_state_change(struct impl *this)
 {
 	enum xenbus_state front, back;
+
+	if (!card_attached(this)) {
+		card_removed(this);
+		return;
+	}
 
 	front = xensnd_read_state(this->xs, XBT_NULL, this->path);
 	back = xensnd_read_state(this->xs, XBT_NULL, this->backend_path);
@@ -303,7 +371,17 @@ static void on_state_change(struct impl *this)
 		connect_card(this);
 		break;
 	case XENSND_FRONT_RECOVER:
-		recover(this, back);
+		if (being_removed(this)) {
+			/* vsnd-detach / xl: the toolstack waits for us to
+			 * close before it removes the device; a backend
+			 * that restarts is not coming for this one. */
+			spa_log_info(this->log, "%p: %s: the toolstack is removing "
+				     "the card", this, this->path);
+			close_transports(this);
+			set_front_state(this, XenbusStateClosed);
+		} else {
+			recover(this, back);
+		}
 		break;
 	case XENSND_FRONT_CLOSE:
 		close_transports(this);
@@ -509,14 +587,15 @@ static int set_profile(struct impl *this, uint32_t index)
 	spa_log_info(this->log, "%p: %s: profile %s", this, this->path,
 		     index == PROFILE_ON ? "on" : "off");
 	this->profile = index;
+	/* The new Profile first: whoever sees the nodes change can read it. */
+	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
+	this->params[IDX_Profile].user++;
+	emit_info(this, false);
+
 	if (index == PROFILE_ON)
 		emit_nodes(this);
 	else
 		remove_nodes(this);
-
-	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
-	this->params[IDX_Profile].user++;
-	emit_info(this, false);
 	return 0;
 }
 
@@ -763,6 +842,14 @@ static int read_backend(struct impl *this)
 			      "vsnd device the toolstack attached", this, this->path);
 		free(domid);
 		return -ENOENT;
+	}
+	/* We append "/state" and friends to it in fixed buffers. */
+	if (strlen(this->backend_path) > XENSND_BACKEND_PATH_MAX) {
+		spa_log_error(this->log, "%p: %s/backend: \"%.64s...\": longer than "
+			      "%d characters", this, this->path, this->backend_path,
+			      XENSND_BACKEND_PATH_MAX);
+		free(domid);
+		return -EINVAL;
 	}
 	res = xensnd_parse_u32(domid, 0, DOMID_FIRST_RESERVED - 1, &value,
 			       err, sizeof(err));

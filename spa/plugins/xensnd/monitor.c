@@ -88,6 +88,18 @@ static char *read_key(struct impl *this, const char *dir, const char *key)
 	return xs_read(this->xs, XBT_NULL, path, &len);
 }
 
+/* backend-id is the toolstack's: it is there exactly while the device is
+ * attached (the frontend never writes it). */
+static bool card_attached(struct impl *this, uint32_t dev_id)
+{
+	char path[64], *value;
+
+	snprintf(path, sizeof(path), "%s/%u", VSND_DIR, dev_id);
+	value = read_key(this, path, "backend-id");
+	free(value);
+	return value != NULL;
+}
+
 /* The device object's properties, from the card's config and xenbus keys. */
 static void emit_card(struct impl *this, struct card *c,
 		      const struct xensnd_card_cfg *cfg, uint32_t backend_domid,
@@ -235,6 +247,10 @@ static void note_listed(struct impl *this, const char *name)
 	c->seen = true;
 	if (!c->emitted)
 		try_card(this, c);
+	else if (!card_attached(this, c->dev_id))
+		/* The toolstack removed it; what is listed is left over
+		 * from a frontend write that raced the removal. */
+		c->seen = false;
 }
 
 /* Bring the emitted objects in line with what device/vsnd lists now. */
@@ -344,6 +360,7 @@ static void emit_device_info(struct impl *this, bool full)
 	}
 }
 
+/* Re-read and emit the cards already emitted (for a new listener). */
 static void emit_known_cards(struct impl *this)
 {
 	struct card *c;
@@ -366,13 +383,9 @@ static int impl_add_listener(void *object, struct spa_hook *listener,
 	spa_hook_list_isolate(&this->hooks, &save, listener, events, data);
 
 	emit_device_info(this, true);
-	if (this->watching) {
+	if (this->watching)
 		/* A late listener hears about the cards the others know. */
-		struct card *c;
-		spa_list_for_each(c, &this->cards, link)
-			c->emitted = false;
 		emit_known_cards(this);
-	}
 	spa_hook_list_join(&this->hooks, &save);
 
 	if (!this->watching) {

@@ -79,6 +79,11 @@ local function create_node(parent, id, obj_type, factory, properties)
   end
 
   local node = LocalNode("adapter", properties)
+  if not node then
+    Log.warning(parent, "cannot create node " .. properties["node.name"] ..
+        " (" .. factory .. "); see the log above")
+    return
+  end
   node:activate(Feature.Proxy.BOUND)
   parent:store_managed_object(id, node)
 end
