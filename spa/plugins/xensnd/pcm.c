@@ -716,7 +716,7 @@ static void stream_close(struct xensnd_pcm *this, bool tell_backend)
 	struct xensnd_resp resp;
 
 	spa_loop_invoke(this->data_loop, do_stream_pause, 0, NULL, 0, true, this);
-	if (this->stream_open && tell_backend && this->channel_added &&
+	if (this->stream_open && tell_backend && this->channel_added && !this->failed &&
 	    this->ops->port_direction == SPA_DIRECTION_INPUT)
 		drain_playback(this);
 	spa_loop_invoke(this->data_loop, do_stream_stop, 0, NULL, 0, true, this);

@@ -21,6 +21,9 @@
  *   --rate N --channels N --quantum N --cycles N
  *   --volume GAIN          set channelVolumes to GAIN after start
  *   --wav FILE             sink: the backend's WAV, compared after Pause
+ *   --stall-marker FILE    after --cycles, create FILE (the script then
+ *                          SIGSTOPs the backend) and pass only if the node
+ *                          reports an error within 5 s (request deadlines)
  * Exit: 0 pass, 1 fail, 2 usage, 77 skipped.
  */
 #include <dlfcn.h>
@@ -63,6 +66,7 @@ struct options {
 	uint32_t rate, channels, quantum, cycles;
 	float volume;
 	const char *wav;
+	const char *stall_marker;
 };
 
 /* The tiny device: what api.xensnd.device owns for a card. */
@@ -328,8 +332,11 @@ static int node_ready(void *data, int status)
 {
 	struct test *t = data;
 
-	if (atomic_load(&t->cycles) >= t->opt.cycles)
+	/* A stall test keeps the node busy: there must be requests in flight. */
+	if (atomic_load(&t->cycles) >= t->opt.cycles && t->opt.stall_marker == NULL)
 		return 0;
+	if (t->frame + t->opt.quantum > (uint64_t)t->opt.cycles * t->opt.quantum)
+		t->frame = 0;	/* stall test: reuse the record of what we played */
 	if (!t->opt.capture) {
 		uint32_t id = atomic_load(&t->cycles) % N_BUFFERS;
 		uint8_t *p = t->mem[id];
@@ -512,6 +519,28 @@ static int set_volume(struct test *t)
 	return spa_node_set_param(t->node, SPA_PARAM_Props, 0, p);
 }
 
+/* The backend is stopped now: the node must notice (request deadline). */
+static int wait_for_error(struct test *t, struct spa_hook *listener)
+{
+	struct spa_command pause = SPA_NODE_COMMAND_INIT(SPA_NODE_COMMAND_Pause);
+	FILE *f = fopen(t->opt.stall_marker, "w");
+	int ms = 0;
+
+	if (f == NULL)
+		return fail("cannot create the stall marker");
+	fclose(f);
+	while (!atomic_load(&t->node_error) && ms < 5000) {
+		usleep(10000);
+		ms += 10;
+	}
+	spa_node_send_command(t->node, &pause);
+	spa_hook_remove(listener);
+	if (!atomic_load(&t->node_error))
+		return fail("the node did not report an error for a stalled backend in 5 s");
+	printf("the node reported an error %d ms after the backend stalled\n", ms);
+	return 0;
+}
+
 static int run(struct test *t)
 {
 	enum spa_direction dir = t->opt.capture ? SPA_DIRECTION_OUTPUT : SPA_DIRECTION_INPUT;
@@ -549,6 +578,8 @@ static int run(struct test *t)
 			return fail("the node reported an error");
 		usleep(10000);
 	}
+	if (t->opt.stall_marker)
+		return wait_for_error(t, &listener);
 	if ((res = spa_node_send_command(t->node, &pause)) < 0)
 		return fprintf(stderr, "FAIL: Pause: %s\n", spa_strerror(res)), 1;
 	spa_hook_remove(&listener);
@@ -643,6 +674,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "cycles", required_argument, NULL, 'n' },
 		{ "volume", required_argument, NULL, 'v' },
 		{ "wav", required_argument, NULL, 'w' },
+		{ "stall-marker", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -659,6 +691,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case 'n': o->cycles = (uint32_t)atoi(optarg); break;
 		case 'v': o->volume = (float)atof(optarg); break;
 		case 'w': o->wav = optarg; break;
+		case 'm': o->stall_marker = optarg; break;
 		default: return 2;
 		}
 	}

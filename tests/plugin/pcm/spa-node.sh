@@ -42,6 +42,23 @@ grep -q 'stream dom1-vsnd0-pcm0-stream0 .*opens=[1-9]' "$state" || fail "no OPEN
 node source --format s16_le --rate 48000 --channels 2 --cycles 80 || fail "source s16_le"
 node source --format float_le --rate 44100 --channels 1 --cycles 80 || fail "source float_le"
 
+# A backend that stops answering puts the node in error (WRITE deadline),
+# with a log line naming the card and stream.
+marker=$T/stalled
+node sink --cycles 20 --stall-marker "$marker" >"$T/stall.log" 2>&1 &
+stall_pid=$!
+_track "$stall_pid" spa-node
+_wait_for 10 test -e "$marker" || fail "spa-node never reached the stall point"
+kill -STOP "$BACKEND_PID"
+stall_res=0
+wait "$stall_pid" || stall_res=$?
+_untrack "$stall_pid"
+kill -CONT "$BACKEND_PID"
+cat "$T/stall.log"
+[ "$stall_res" = 0 ] || fail "stalled backend: spa-node exited with $stall_res"
+grep -q 'card 0 (Main) stream device/vsnd/0/0/0: WRITE not answered' "$T/stall.log" ||
+	fail "no log line naming the card and stream for the stalled backend"
+
 # A backend that plays 48 kHz only narrows EnumFormat (HW_PARAM_QUERY).
 stop_backend
 start_backend --state-file "$state" --rates 48000
