@@ -21,6 +21,8 @@
  *   --rate N --channels N --quantum N --cycles N
  *   --volume GAIN          set channelVolumes to GAIN after start
  *   --wav FILE             sink: the backend's WAV, compared after Pause
+ *   --follow               the node follows our clock (we drive its cycles
+ *                          from a data-loop timer); checks rate matching
  *   --stall-marker FILE    after --cycles, create FILE (the script then
  *                          SIGSTOPs the backend) and pass only if the node
  *                          reports an error within 5 s (request deadlines)
@@ -67,6 +69,7 @@ struct options {
 	float volume;
 	const char *wav;
 	const char *stall_marker;
+	bool follow;
 };
 
 /* The tiny device: what api.xensnd.device owns for a card. */
@@ -93,6 +96,9 @@ struct test {
 	uint32_t frame_bytes;
 
 	struct spa_io_position position;
+	struct spa_io_clock node_clock;		/* --follow: the node's own, not the graph's */
+	struct spa_io_rate_match rate_match;
+	struct spa_source *driver_timer;	/* --follow: on the data loop */
 	struct spa_io_buffers io;
 	struct spa_buffer *buffers[N_BUFFERS];
 	struct spa_buffer buf_structs[N_BUFFERS];
@@ -366,6 +372,46 @@ static int node_ready(void *data, int status)
 	return 0;
 }
 
+/* --follow: we are the driver; every tick is one graph cycle. */
+static void on_driver_tick(void *data, uint64_t expirations)
+{
+	struct test *t = data;
+
+	if (t->opt.capture)
+		spa_node_process(t->node);
+	node_ready(t, 0);
+}
+
+static int do_add_driver(struct spa_loop *loop, bool async, uint32_t seq,
+			 const void *data, size_t size, void *user_data)
+{
+	struct test *t = user_data;
+	struct pw_loop *l = pw_data_loop_get_loop(t->data_loop);
+	uint64_t ns = (uint64_t)t->opt.quantum * SPA_NSEC_PER_SEC / t->opt.rate;
+	struct timespec value = { 0, 1 }, interval = { ns / SPA_NSEC_PER_SEC, ns % SPA_NSEC_PER_SEC };
+
+	t->driver_timer = pw_loop_add_timer(l, on_driver_tick, t);
+	if (t->driver_timer == NULL)
+		return -errno;
+	return pw_loop_update_timer(l, t->driver_timer, &value, &interval, false);
+}
+
+static int do_remove_driver(struct spa_loop *loop, bool async, uint32_t seq,
+			    const void *data, size_t size, void *user_data)
+{
+	struct test *t = user_data;
+
+	if (t->driver_timer)
+		pw_loop_destroy_source(pw_data_loop_get_loop(t->data_loop), t->driver_timer);
+	t->driver_timer = NULL;
+	return 0;
+}
+
+static int invoke_data_loop(struct test *t, spa_invoke_func_t func)
+{
+	return pw_loop_invoke(pw_data_loop_get_loop(t->data_loop), func, 0, NULL, 0, true, t);
+}
+
 static const struct spa_node_callbacks node_callbacks = {
 	SPA_VERSION_NODE_CALLBACKS,
 	.ready = node_ready,
@@ -556,16 +602,27 @@ static int run(struct test *t)
 	if ((res = set_format(t, dir)) != 0 || (res = set_buffers(t, dir)) != 0)
 		return res;
 
-	/* We are the graph: the node's clock is the position's, so it drives. */
+	/* We are the graph: the node's clock is the position's, so it drives;
+	 * with --follow the node gets a clock of its own and follows ours. */
 	t->position.clock.id = 42;
 	t->position.clock.duration = t->opt.quantum;
 	t->position.clock.rate = SPA_FRACTION(1, t->opt.rate);
+	t->node_clock.id = 43;
 	spa_node_set_io(t->node, SPA_IO_Position, &t->position, sizeof(t->position));
-	spa_node_set_io(t->node, SPA_IO_Clock, &t->position.clock, sizeof(t->position.clock));
-	spa_node_set_callbacks(t->node, &node_callbacks, t);
+	if (t->opt.follow) {
+		spa_node_set_io(t->node, SPA_IO_Clock, &t->node_clock, sizeof(t->node_clock));
+		spa_node_port_set_io(t->node, dir, 0, SPA_IO_RateMatch, &t->rate_match,
+				     sizeof(t->rate_match));
+	} else {
+		spa_node_set_io(t->node, SPA_IO_Clock, &t->position.clock,
+				sizeof(t->position.clock));
+		spa_node_set_callbacks(t->node, &node_callbacks, t);
+	}
 
 	if ((res = spa_node_send_command(t->node, &start)) < 0)
 		return fprintf(stderr, "FAIL: Start: %s\n", spa_strerror(res)), 1;
+	if (t->opt.follow && (res = invoke_data_loop(t, do_add_driver)) < 0)
+		return fprintf(stderr, "FAIL: driver timer: %s\n", spa_strerror(res)), 1;
 	if (t->opt.volume >= 0.0f && (res = set_volume(t)) < 0)
 		return fprintf(stderr, "FAIL: volume: %s\n", spa_strerror(res)), 1;
 
@@ -580,6 +637,8 @@ static int run(struct test *t)
 	}
 	if (t->opt.stall_marker)
 		return wait_for_error(t, &listener);
+	if (t->opt.follow)
+		invoke_data_loop(t, do_remove_driver);
 	if ((res = spa_node_send_command(t->node, &pause)) < 0)
 		return fprintf(stderr, "FAIL: Pause: %s\n", spa_strerror(res)), 1;
 	spa_hook_remove(&listener);
@@ -587,6 +646,14 @@ static int run(struct test *t)
 	       t->opt.quantum, t->position.clock.rate_diff);
 	if (atomic_load(&t->node_error))
 		return fail("the node reported an error");
+	if (t->opt.follow) {
+		/* The same clock on both sides: matching is on and close to 1. */
+		printf("follower: rate_match %f flags 0x%x\n", t->rate_match.rate,
+		       t->rate_match.flags);
+		if (!(t->rate_match.flags & SPA_IO_RATE_MATCH_FLAG_ACTIVE) ||
+		    t->rate_match.rate < 0.99 || t->rate_match.rate > 1.01)
+			return fail("follower: rate matching is off or out of range");
+	}
 	if (t->opt.capture) {
 		if (!t->capture_aligned || t->frame < (uint64_t)t->opt.quantum * t->opt.cycles / 2)
 			return fprintf(stderr, "FAIL: only %" PRIu64 " signal frames captured\n",
@@ -675,6 +742,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		{ "volume", required_argument, NULL, 'v' },
 		{ "wav", required_argument, NULL, 'w' },
 		{ "stall-marker", required_argument, NULL, 'm' },
+		{ "follow", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -692,6 +760,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case 'v': o->volume = (float)atof(optarg); break;
 		case 'w': o->wav = optarg; break;
 		case 'm': o->stall_marker = optarg; break;
+		case 'F': o->follow = true; break;
 		default: return 2;
 		}
 	}

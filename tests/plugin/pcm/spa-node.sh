@@ -39,6 +39,11 @@ grep -q 'dom1 vsnd0 pcm0 stream0: volume -6.021,-6.021 dB' "$BACKEND_LOG" ||
 	fail "the backend never got volume -6.021 dB: $(grep 'stream0: volume' "$BACKEND_LOG" || true)"
 grep -q 'stream dom1-vsnd0-pcm0-stream0 .*opens=[1-9]' "$state" || fail "no OPEN seen by the backend"
 
+# As a follower of another clock: still bit-exact, with rate matching on.
+rm -f "$OUT"/dom1-vsnd0-pcm0-stream0*.wav
+node sink --follow --cycles 100 --wav "$wav" || fail "sink as a follower"
+node source --follow --cycles 100 || fail "source as a follower"
+
 node source --format s16_le --rate 48000 --channels 2 --cycles 80 || fail "source s16_le"
 node source --format float_le --rate 44100 --channels 1 --cycles 80 || fail "source float_le"
 
