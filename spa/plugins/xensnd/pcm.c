@@ -1889,13 +1889,19 @@ static const struct spa_node_methods impl_node = {
 
 /* ------------------------------------------------ software volume */
 
+/*
+ * Volume in the copy loop, for a backend that refused SET_VOLUME. Not when
+ * an audioconvert sits in front of us (an adapter gives us its RateMatch
+ * io): it applies the same Props to the samples already, and doing it
+ * twice would square the gain.
+ */
 void xensnd_pcm_soft_volume(struct xensnd_pcm *this, void *data, uint32_t frames)
 {
 	uint32_t channels = this->port.format.channels;
 	float gain[XENSND_PCM_MAX_CHANNELS];
 	bool unity = !this->props.mute;
 
-	if (this->backend_volume)
+	if (this->backend_volume || this->port.rate_match != NULL)
 		return;
 	for (uint32_t c = 0; c < channels; c++) {
 		gain[c] = this->props.mute ? 0.0f : channel_gain(this, c);
