@@ -21,7 +21,7 @@
 #include <spa/pod/filter.h>
 #include <spa/pod/parser.h>
 #include <spa/utils/keys.h>
-#include <spa/monitor/device.h>
+#include <spa/monitor/device.h>	/* SPA_KEY_DEVICE_API */
 #include <spa/support/plugin.h>
 #include <spa/utils/names.h>
 #include <spa/utils/result.h>
@@ -1502,7 +1502,7 @@ static int impl_node_set_io(void *object, uint32_t id, void *data, size_t size)
 	switch (id) {
 	case SPA_IO_Clock:
 		this->clock = data;
-		if (this->clock)
+		if (this->clock && this->transport)
 			/* Each stream has its own clock in the backend. */
 			snprintf(this->clock->name, sizeof(this->clock->name),
 				 "clock.xensnd.%u.%u.%u", this->transport->dev_id,
@@ -1722,6 +1722,8 @@ static int port_set_format(struct xensnd_pcm *this, uint32_t flags, const struct
 		clear_buffers(this);
 		goto done;
 	}
+	if (this->transport == NULL)
+		return -EIO;	/* the device is gone: nothing to play to */
 	if ((res = spa_format_parse(format, &info.media_type, &info.media_subtype)) < 0)
 		return res;
 	if (info.media_type != SPA_MEDIA_TYPE_audio ||
