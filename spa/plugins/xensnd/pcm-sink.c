@@ -118,12 +118,12 @@ static void write_buffer(struct xensnd_pcm *this, struct spa_buffer *buf)
 	}
 	if (!this->triggered)
 		xensnd_pcm_trigger_start(this);
-	if (this->following)
-		xensnd_pcm_update_time(this, xensnd_pcm_now(this),
-				       (int64_t)(this->frames_done -
-					SPA_MIN(this->frames_done,
-						xensnd_pcm_backend_frames(this, xensnd_pcm_now(this)))),
+	if (this->following) {
+		/* Measured right after writing: one cycle above the target. */
+		uint64_t now = xensnd_pcm_now(this);
+		xensnd_pcm_update_time(this, now, sink_delay(this, now),
 				       xensnd_pcm_target(this) + this->period_frames);
+	}
 }
 
 static int sink_process(struct xensnd_pcm *this)
