@@ -910,13 +910,19 @@ void xensnd_pcm_trigger_start(struct xensnd_pcm *this)
 	if (xensnd_front_ring_push(this->ring, &req, &notify) < 0)
 		return;	/* ring full: try again next cycle */
 	this->triggered = true;
+	this->trigger_id = req.id;
+	this->trigger_sent_ns = xensnd_pcm_now(this);
 	if (notify)
 		xensnd_front_channel_notify(&this->transport->channel);
 }
 
-/* A READ/WRITE older than the timeout means the backend stopped serving us. */
+/* A request older than the timeout means the backend stopped serving us. */
 static void check_deadlines(struct xensnd_pcm *this, uint64_t now)
 {
+	if (this->trigger_sent_ns && now > this->trigger_sent_ns + XENSND_PCM_REQUEST_TIMEOUT_NS) {
+		xensnd_pcm_fail(this, -ETIMEDOUT, "TRIGGER not answered");
+		return;
+	}
 	for (uint32_t i = 0; i < this->rw_count; i++) {
 		struct xensnd_pcm_rw *rw = &this->rw[(this->rw_head + i) % XENSND_RING_SIZE];
 		if (!rw->done && now > rw->sent_ns + XENSND_PCM_REQUEST_TIMEOUT_NS) {
@@ -1086,6 +1092,8 @@ static void handle_response(struct xensnd_pcm *this, const struct xensnd_resp *r
 			handle_rw_response(this, r);
 		break;
 	case XENSND_OP_TRIGGER:
+		if (r->id == this->trigger_id)
+			this->trigger_sent_ns = 0;
 		if (r->status != 0 && this->running)
 			xensnd_pcm_fail(this, r->status < 0 ? r->status : -EIO,
 					"TRIGGER refused");
@@ -1212,6 +1220,7 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->have_pos = false;
 	this->write_offset = 0;
 	this->triggered = false;
+	this->trigger_sent_ns = 0;
 	this->failed = false;
 	rw_reset(this);
 	spa_dll_init(&this->dll);

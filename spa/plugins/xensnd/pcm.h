@@ -223,6 +223,8 @@ struct xensnd_pcm {
 	bool tracking;			/* CUR_POS followed (running, or draining) */
 	bool freerun;			/* backend gone while driving: clock only */
 	bool triggered;			/* TRIGGER start sent */
+	uint16_t trigger_id;
+	uint64_t trigger_sent_ns;	/* 0 once answered */
 	bool failed;			/* data loop hit an error, reported once */
 	bool reopen_pending;		/* asked the main loop to re-OPEN */
 	uint64_t next_time;
