@@ -957,6 +957,9 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 	uint32_t duration = graph_quantum(this);
 	double err, corr;
 
+	/* A driver checks request deadlines on its timer; a follower here. */
+	if (this->following)
+		check_deadlines(this, now);
 	err = playback ? (double)(delay - target) : (double)(target - delay);
 	if (SPA_UNLIKELY(this->dll.bw == 0.0)) {
 		spa_dll_set_bw(&this->dll, SPA_DLL_BW_MAX, duration, this->rate);
