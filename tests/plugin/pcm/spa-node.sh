@@ -37,7 +37,10 @@ rm -f "$OUT"/dom1-vsnd0-pcm0-stream0*.wav
 node sink --volume 0.5 --cycles 40 || fail "sink with volume"
 grep -q 'dom1 vsnd0 pcm0 stream0: volume -6.021,-6.021 dB' "$BACKEND_LOG" ||
 	fail "the backend never got volume -6.021 dB: $(grep 'stream0: volume' "$BACKEND_LOG" || true)"
-grep -q 'stream dom1-vsnd0-pcm0-stream0 .*opens=[1-9]' "$state" || fail "no OPEN seen by the backend"
+# Each OPEN of a playback stream starts a WAV (the stream's state line goes
+# with the connection when spa-node leaves, so the log is what stays).
+[ "$(grep -c 'dom1 vsnd0 pcm0 stream0: writing ' "$BACKEND_LOG")" -ge 5 ] ||
+	fail "the backend did not see an OPEN for every sink run"
 
 # As a follower of another clock: still bit-exact, with rate matching on.
 rm -f "$OUT"/dom1-vsnd0-pcm0-stream0*.wav
