@@ -530,7 +530,8 @@ static void deliver(struct fuzz *f, struct client *c, struct input *in)
 	take_bytes(in, &hdr, sizeof(hdr));
 	memcpy(msg, &hdr, sizeof(hdr));
 	if (hdr.len > XENSTORE_PAYLOAD_MAX) {
-		client_send(f, c, msg, sizeof(hdr));
+		if (client_send(f, c, msg, sizeof(hdr)))
+			settle(f, false);	/* the server hangs up */
 		return;
 	}
 	len = in->n < hdr.len ? in->n : hdr.len;
@@ -586,14 +587,25 @@ static void cleanup_dir(void)
 	rmdir(sock_dir);
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* Every input binds new sockets: on tmpfs that costs a fraction of what
+ * it costs on a disk file system. $TMPDIR wins if set. */
+static const char *socket_parent(void)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(sock_dir, sizeof(sock_dir), "%s/xs-fuzz-XXXXXX",
-		 tmp && strlen(tmp) < sizeof(sock_dir) - 16 ? tmp : "/tmp");
+	if (tmp && strlen(tmp) < sizeof(sock_dir) - 16)
+		return tmp;
+	if (access("/dev/shm", W_OK) == 0)
+		return "/dev/shm";
+	return "/tmp";
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	snprintf(sock_dir, sizeof(sock_dir), "%s/xs-fuzz-XXXXXX", socket_parent());
 	if (!mkdtemp(sock_dir)) {
-		perror("fuzz-xenstore: mkdtemp");
+		fprintf(stderr, "fuzz-xenstore: cannot make a directory in %s for "
+			"the server's sockets: %s\n", socket_parent(), strerror(errno));
 		exit(1);
 	}
 	atexit(cleanup_dir);
