@@ -256,9 +256,3 @@ write('xlcfg', 'append', "vsnd = [ ['PCM, name=A', 'STREAM, id=a, type=p'] ]; "
       "vsnd += [['STREAM, id=b, type=c']]\nkernel='/boot/vmlinuz' # done\n")
 write('xlcfg', 'escapes', "vsnd=[['CARD, short-name=it\\'s\\t\\\\', 'STREAM,id=0,type=p']]\n")
 write('xlcfg', 'errors', "vsnd = [ 'not a list of lists' ]\nname = guest\n")
-# Regressions: the toolstack accepted more PCMs / streams than the
-# frontend's reader takes (XENSND_MAX_PCMS, XENSND_MAX_STREAMS = 64).
-write('vsnd-items', 'too-many-pcms',
-      ''.join('PCM\nSTREAM, id=%d, type=p\n' % i for i in range(65)))
-write('vsnd-items', 'too-many-streams',
-      'PCM\n' + ''.join('STREAM, id=%d, type=c\n' % i for i in range(65)))
