@@ -612,21 +612,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A server with the domains of the setup octet's clients. */
+static struct fuzz *fuzz_new(uint8_t setup)
 {
-	struct input in = { data, size };
-	struct fuzz *f;
-	uint8_t setup;
-	int fd_base;
-	uint64_t fds_before;
+	struct fuzz *f = calloc(1, sizeof(*f));
 
-	if (size > LONGEST_INPUT)
-		return 0;
-	f = calloc(1, sizeof(*f));
-	setup = take_u8(&in);
-	fd_base = first_free_fd();
-	fds_before = open_fds(fd_base);
-
+	FUZZ_ASSERT(f != NULL);
 	f->hub.log = getenv("XS_FUZZ_LOG") != NULL;
 	f->xs = xs_server_new(&f->hub);
 	FUZZ_ASSERT(f->xs != NULL);
@@ -639,32 +630,59 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The domains exist before their clients talk, as under the hub. */
 	for (int i = 0; i < N_CLIENTS; i++)
 		FUZZ_ASSERT(xs_server_introduce(f->xs, f->clients[i].domid) == 0);
+	return f;
+}
 
-	while (in.n) {
-		struct xsd_sockmsg peek = { 0 };
-		struct client *c;
-
-		memcpy(&peek, in.p, in.n < sizeof(peek) ? in.n : sizeof(peek));
-		c = &f->clients[peek.req_id % N_CLIENTS];
-		if (c->fd < 0 && client_connect(f, c) < 0) {
-			/* Cannot happen short of ENOMEM: skip the message. */
-			take_bytes(&in, &peek, sizeof(peek));
-			in.p += in.n < peek.len ? in.n : peek.len;
-			in.n -= in.n < peek.len ? in.n : peek.len;
-			continue;
-		}
-		deliver(f, c, &in);
-		check_server(f->xs);
-	}
-	settle(f, true);
-	check_server(f->xs);
-
+static void fuzz_free(struct fuzz *f)
+{
 	xs_server_free(f->xs);
+	/* The server let go of every fd it gave the hub. */
 	FUZZ_ASSERT(f->hub.sources == NULL && f->hub.n_sources == 0);
 	free_sources(f->hub.dead);
 	for (int i = 0; i < N_CLIENTS; i++)
 		client_disconnect(&f->clients[i]);
 	free(f);
+}
+
+/* The message at in goes to the client its req_id names. */
+static void route(struct fuzz *f, struct input *in)
+{
+	struct xsd_sockmsg peek = { 0 };
+	struct client *c;
+	size_t skip;
+
+	memcpy(&peek, in->p, in->n < sizeof(peek) ? in->n : sizeof(peek));
+	c = &f->clients[peek.req_id % N_CLIENTS];
+	if (c->fd >= 0 || client_connect(f, c) == 0) {
+		deliver(f, c, in);
+		return;
+	}
+	/* Cannot happen short of ENOMEM: skip the message. */
+	take_bytes(in, &peek, sizeof(peek));
+	skip = in->n < peek.len ? in->n : peek.len;
+	in->p += skip;
+	in->n -= skip;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = { data, size };
+	struct fuzz *f;
+	int fd_base;
+	uint64_t fds_before;
+
+	if (size > LONGEST_INPUT)
+		return 0;
+	fd_base = first_free_fd();
+	fds_before = open_fds(fd_base);
+	f = fuzz_new(take_u8(&in));
+	while (in.n) {
+		route(f, &in);
+		check_server(f->xs);
+	}
+	settle(f, true);
+	check_server(f->xs);
+	fuzz_free(f);
 	FUZZ_ASSERT(open_fds(fd_base) == fds_before);
 	return 0;
 }
