@@ -75,15 +75,44 @@ static void free_streams(struct card *card, uint32_t n)
 	card->n_streams = 0;
 }
 
+/* One try of write_state: 0 done (written or nothing to write), -EAGAIN
+ * when the transaction lost a race, other -errno on failure. */
+static int write_state_once(struct card *card, enum xenbus_state state)
+{
+	struct xs_handle *xs = card->be->xs;
+	xs_transaction_t t = xs_transaction_start(xs);
+	enum xenbus_state cur;
+	int r;
+
+	if (t == XBT_NULL)
+		return -errno;
+	cur = xensnd_read_state(xs, t, card->be_path);
+	/* Writing the value it already has would fire our own watch again
+	 * and again: only real changes are written. A state node that is
+	 * gone means the toolstack removed the device (vsnd-detach, after
+	 * the frontend closed): writing would recreate a stale directory
+	 * that blocks the next device with this id. */
+	if (cur == state || cur == XenbusStateUnknown) {
+		xs_transaction_end(xs, t, true);
+		return 0;
+	}
+	r = xensnd_write_state(xs, t, card->be_path, state);
+	if (r < 0) {
+		xs_transaction_end(xs, t, true);
+		return r;
+	}
+	return xs_transaction_end(xs, t, false) ? 0 : -errno;
+}
+
 static void write_state(struct card *card, enum xenbus_state state)
 {
 	int r;
 
-	/* Writing the value it already has would fire our own watch again
-	 * and again: only real changes are written. */
-	if (xensnd_read_state(card->be->xs, XBT_NULL, card->be_path) == state)
-		return;
-	r = xensnd_write_state(card->be->xs, XBT_NULL, card->be_path, state);
+	for (int tries = 0; tries < 10; tries++) {
+		r = write_state_once(card, state);
+		if (r != -EAGAIN)
+			break;
+	}
 	if (r < 0)
 		be_log("%s: writing %s/state = %s failed: %s", card->name,
 		       card->be_path, xensnd_state_name(state), strerror(-r));
