@@ -257,6 +257,17 @@ void card_update(struct card *card)
 		card_disconnect(card, true);
 		return;
 	}
+	/* Connected with no connection of ours behind it: a backend before
+	 * us died without closing (SIGKILL). Closed makes the frontend run
+	 * the sndif recovery flow (back to Initialising), and that brings it
+	 * to us; waiting would leave it talking to nobody. */
+	if (!card->connected && back == XenbusStateConnected &&
+	    front != XenbusStateInitialising) {
+		be_log("%s: found Connected from a backend that is gone; "
+		       "closing so the frontend reconnects", card->name);
+		write_state(card, XenbusStateClosed);
+		return;
+	}
 	switch (xensnd_back_next(front, back)) {
 	case XENSND_BACK_WAIT:
 		break;
