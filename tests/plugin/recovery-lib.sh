@@ -48,6 +48,24 @@ wait_sound() {
 	done
 }
 
+# wait_new_sound BASE N SECONDS: until a WAV of an OPEN after the Nth has
+# sound (a recovering node may open more than once before it plays).
+_new_sound() {
+	local k=$(($2 + 1))
+	while [ -e "$(wav_file "$1" "$k")" ]; do
+		has_sound "$(wav_file "$1" "$k")" && return 0
+		k=$((k + 1))
+	done
+	return 1
+}
+wait_new_sound() {
+	local end=$(($(now_ms) + $3 * 1000))
+	until _new_sound "$1" "$2"; do
+		[ "$(now_ms)" -lt "$end" ] || return 1
+		sleep 0.01
+	done
+}
+
 # A file grows while its stream plays: SIZE now, and again after SECONDS.
 wav_grows() {
 	local a b
