@@ -135,3 +135,23 @@ snapshot() {
 counts() {
 	snapshot | sed 's/ rss=[0-9]*//'
 }
+
+# set_suspend_timeout SECONDS: a monitor rule, as a user writes it, giving
+# every xensnd node session.suspend-timeout-seconds (before start_session).
+set_suspend_timeout() {
+	cat >"$WIREPLUMBER_CONFIG_DIR/main.lua.d/61-xensnd-suspend.lua" <<LUA
+table.insert(xensnd_monitor.rules, {
+  matches = { { { "node.name", "matches", "xensnd_*" } } },
+  apply_properties = { ["session.suspend-timeout-seconds"] = $1 },
+})
+LUA
+}
+
+# Every stream in the backend's state file is closed (nodes suspended).
+_all_closed() {
+	[ -s "$STATE" ] && ! grep '^stream ' "$STATE" | grep -qv ' state=closed '
+}
+wait_all_closed() {
+	_wait_for "${1:-10}" _all_closed ||
+		fail "streams still open after ${1:-10} s: $(grep '^stream ' "$STATE" | grep -v ' state=closed ')"
+}
