@@ -71,10 +71,10 @@ _track "$play_pid" pw-play
 wait_sound "$OUT/dom1-vsnd$dev-pcm0-stream0.wav" 10 || fail "pw-play on the hot card was not heard"
 # The OPEN counts of card 0's playback streams before the move.
 s0=$(wav_count dom1-vsnd0-pcm0-stream0)
-s2=$(wav_count dom1-vsnd0-pcm1-stream2)
+s2=$(wav_count dom1-vsnd0-pcm1-stream0)
 detach_wait "$dev"
 _moved() {
-	_new_sound dom1-vsnd0-pcm0-stream0 "$s0" || _new_sound dom1-vsnd0-pcm1-stream2 "$s2"
+	_new_sound dom1-vsnd0-pcm0-stream0 "$s0" || _new_sound dom1-vsnd0-pcm1-stream0 "$s2"
 }
 _wait_for 5 _moved || fail "pw-play was not moved to card 0 after its card was detached"
 _alive "$play_pid" || fail "pw-play died when its card was detached"
