@@ -84,6 +84,12 @@ backend_stat() {
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
+# The private part of RSS (heap, stacks): what a leak grows. VmRSS also
+# counts the shared memfd pages of buffers and grants a process touched,
+# which grow in steps as more of a mapped buffer is used.
+anon_kb() {
+	awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"
+}
 fd_count() {
 	ls "/proc/$1/fd" | wc -l
 }
@@ -113,9 +119,9 @@ tracked_pid() {
 	return 1
 }
 
-# resources NAME PID: "NAME rss=KB fds=N memfd_maps=N memfd_fds=N"
+# resources NAME PID: "NAME rss=KB anon=KB fds=N memfd_maps=N memfd_fds=N"
 resources() {
-	echo "$1 rss=$(rss_kb "$2") fds=$(fd_count "$2") memfd_maps=$(memfd_maps "$2") memfd_fds=$(memfd_fds "$2")"
+	echo "$1 rss=$(rss_kb "$2") anon=$(anon_kb "$2") fds=$(fd_count "$2") memfd_maps=$(memfd_maps "$2") memfd_fds=$(memfd_fds "$2")"
 }
 
 # One line per process of the stack (and the backend's mapped pages).
@@ -133,7 +139,7 @@ snapshot() {
 
 # The counts that must be equal before and after (not RSS).
 counts() {
-	snapshot | sed 's/ rss=[0-9]*//'
+	snapshot | sed 's/ rss=[0-9]* anon=[0-9]*//'
 }
 
 # set_suspend_timeout SECONDS: a monitor rule, as a user writes it, giving
