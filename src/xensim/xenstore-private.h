@@ -71,6 +71,9 @@ struct xs_txn {
 	unsigned int nops;
 	unsigned int ops_cap;
 	bool failed;		/* out of memory on the way: cannot commit */
+	/* Nodes the domain owned in the snapshot at the start: what the
+	 * transaction adds is checked against the quota again at commit. */
+	uint32_t owned_at_start;
 };
 
 struct xs_domain;

@@ -75,6 +75,7 @@ int xs_txn_start(struct xs_conn *conn, const struct xs_request *req,
 		free(txn);
 		return ENOMEM;
 	}
+	txn->owned_at_start = xs_tree_owned(txn->snapshot, domain->domid);
 	/* 0 is "no transaction"; skip ids still in use after a wrap. */
 	do {
 		txn->id = ++conn->next_txn_id;
@@ -186,6 +187,24 @@ static int replay(struct xs_conn *conn, const struct xs_logged_op *op)
 	return err;
 }
 
+/*
+ * Each transaction checked the nodes quota against its own snapshot, so
+ * several of them could each add up to the quota: as xenstored's
+ * transaction_fix_domains(), a guest's commit that adds nodes must leave
+ * it within the quota in the store itself.
+ */
+static bool txn_exceeds_quota(const struct xs_conn *conn, const struct xs_txn *txn,
+			      const struct xs_tree *store)
+{
+	uint32_t domid = conn->domain->domid;
+	uint32_t now = xs_tree_owned(txn->snapshot, domid);
+
+	if (domid == 0 || now <= txn->owned_at_start)
+		return false;
+	return xs_tree_owned(store, domid) + (now - txn->owned_at_start) >
+	       XS_QUOTA_NODES_PER_DOMAIN;
+}
+
 static int txn_commit(struct xs_conn *conn, struct xs_txn *txn)
 {
 	struct xs_server *xs = conn->domain->xs;
@@ -194,6 +213,8 @@ static int txn_commit(struct xs_conn *conn, struct xs_txn *txn)
 		return ENOMEM;
 	if (txn_conflicts(txn, xs->tree))
 		return EAGAIN;
+	if (txn_exceeds_quota(conn, txn, xs->tree))
+		return ENOSPC;
 	for (unsigned int i = 0; i < txn->nops; i++) {
 		int err = replay(conn, &txn->ops[i]);
 

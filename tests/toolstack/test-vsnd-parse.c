@@ -240,6 +240,36 @@ static void test_incomplete(void)
 			 "PCM", "STREAM, id=0, type=p", "PCM", "STREAM, id=0, type=c", NULL);
 }
 
+/* The frontend's reader takes at most XENSND_MAX_PCMS PCMs and
+ * XENSND_MAX_STREAMS streams a PCM: the 65th of either is refused where
+ * it is given, and the device stays as it was. */
+static void test_limits(void)
+{
+	struct vsnd_spec spec;
+	char err[512] = "", item[64];
+
+	vsnd_spec_init(&spec);
+	CHECK(vsnd_spec_add_item(&spec, "PCM", err, sizeof(err)) == 0);
+	for (int s = 0; s < 64; s++) {
+		snprintf(item, sizeof(item), "STREAM, id=s%d, type=p", s);
+		CHECK(vsnd_spec_add_item(&spec, item, err, sizeof(err)) == 0);
+	}
+	CHECK(vsnd_spec_add_item(&spec, "STREAM, id=x, type=c", err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "item 66 'STREAM, id=x, type=c': PCM 0 already has 64 streams, "
+		  "the most a PCM can have; start another 'PCM, ...' item");
+	CHECK(spec.n_items == 65 && spec.pcms[0].n_streams == 64);
+	for (int p = 1; p < 64; p++) {
+		snprintf(item, sizeof(item), "STREAM, id=p%d, type=p", p);
+		CHECK(vsnd_spec_add_item(&spec, "PCM", err, sizeof(err)) == 0);
+		CHECK(vsnd_spec_add_item(&spec, item, err, sizeof(err)) == 0);
+	}
+	CHECK(vsnd_spec_add_item(&spec, "PCM, name=65th", err, sizeof(err)) == -EINVAL);
+	CHECK_STR(err, "item 192 'PCM, name=65th': a card has at most 64 PCMs");
+	CHECK(spec.n_pcms == 64);
+	CHECK(vsnd_spec_check(&spec, err, sizeof(err)) == 0);
+	vsnd_spec_clear(&spec);
+}
+
 /* ---- xl.cfg ---- */
 
 static void test_xlcfg_file(void)
@@ -411,6 +441,7 @@ int main(void)
 	test_xl_compatible_forms();
 	test_rejections();
 	test_incomplete();
+	test_limits();
 	test_xlcfg_file();
 	test_xlcfg_assignments();
 	test_xlcfg_rejections();

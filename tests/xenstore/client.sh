@@ -11,6 +11,7 @@ in_dom 4 "$client" quota-nodes
 in_dom 4 "$client" quota-size
 in_dom 4 "$client" quota-watches
 in_dom 4 "$client" quota-txns
+in_dom 4 "$client" quota-txn-nodes
 in_dom 4 "$client" raw
 in_dom 0 "$client" raw
 in_dom 0 "$client" slow

@@ -10,6 +10,8 @@
  *   xs-client quota-size     node size (ENOSPC), as a guest
  *   xs-client quota-watches  watches per domain (E2BIG), as a guest
  *   xs-client quota-txns     open transactions per domain (ENOSPC)
+ *   xs-client quota-txn-nodes  transactions cannot add up past the node
+ *                            quota: the second commit is refused
  *   xs-client chown          a guest cannot give its node away (EPERM)
  *   xs-client big-dir        a directory longer than one message
  *   xs-client raw            malformed wire messages, on raw sockets
@@ -227,6 +229,41 @@ static int test_quota_txns(void)
 	return failures ? 1 : 0;
 }
 
+/* Two transactions each create 600 nodes, within the quota as each sees
+ * it from its snapshot; together they would pass it. */
+static int test_quota_txn_nodes(void)
+{
+	struct xs_handle *h = open_store();
+	xs_transaction_t t[2];
+	char path[64];
+	bool ok = true;
+
+	/* Apart, so that the commits do not conflict (EAGAIN). */
+	check(put(h, XBT_NULL, "data/tq/0", "") && put(h, XBT_NULL, "data/tq/1", ""),
+	      "two directories (%s)", strerror(errno));
+	for (int k = 0; k < 2; k++)
+		t[k] = xs_transaction_start(h);
+	check(t[0] != XBT_NULL && t[1] != XBT_NULL, "two transactions");
+	for (int k = 0; k < 2 && ok; k++) {
+		for (int i = 0; i < 600 && ok; i++) {
+			snprintf(path, sizeof(path), "data/tq/%d/%d/%d", k, i / 32, i % 32);
+			ok = put(h, t[k], path, "x");
+		}
+	}
+	check(ok, "600 nodes in each (%s)", strerror(errno));
+	check(xs_transaction_end(h, t[0], false), "the first commits (%s)",
+	      strerror(errno));
+	/* The hub answers ENOSPC, as xenstored does; Debian's libxenstore
+	 * 4.17 reports that commit failure as EAGAIN. */
+	check(!xs_transaction_end(h, t[1], false),
+	      "the second would pass the quota: refused");
+	check(xs_read(h, XBT_NULL, "data/tq/1/0/0", NULL) == NULL && errno == ENOENT,
+	      "and none of its nodes are in the store (%s)", strerror(errno));
+	check(xs_rm(h, XBT_NULL, "data/tq"), "removing the first's nodes");
+	xs_close(h);
+	return failures ? 1 : 0;
+}
+
 static int test_chown(void)
 {
 	struct xs_handle *h = open_store();
@@ -425,6 +462,7 @@ static const struct {
 	{ "quota-size", test_quota_size },
 	{ "quota-watches", test_quota_watches },
 	{ "quota-txns", test_quota_txns },
+	{ "quota-txn-nodes", test_quota_txn_nodes },
 	{ "chown", test_chown },
 	{ "big-dir", test_big_dir },
 	{ "raw", test_raw },

@@ -32,6 +32,10 @@
 #define XENSND_FACTORY_SINK	"api.xensnd.pcm.sink"
 #define XENSND_FACTORY_SOURCE	"api.xensnd.pcm.source"
 
+/* SPA_KEY_LIBRARY_NAME of every object we emit: where a session manager
+ * finds our factories without a context.spa-libs entry. */
+#define XENSND_LIBRARY_NAME	"xensnd/libspa-xensnd"
+
 /* Properties on devices and nodes (documented in xensnd(7)). */
 #define XENSND_KEY_DEV_ID		"api.xensnd.dev-id"
 #define XENSND_KEY_PCM			"api.xensnd.pcm"

@@ -354,9 +354,22 @@ int vsnd_spec_add_item(struct vsnd_spec *spec, const char *item,
 		memset(&level, 0, sizeof(level));
 		break;
 	case VSND_LEVEL_PCM:
+		/* The frontend's reader (libxensnd) refuses a card with more. */
+		if (spec->n_pcms >= XENSND_MAX_PCMS) {
+			ret = item_error(err, err_size, number, item,
+					 "a card has at most %d PCMs", XENSND_MAX_PCMS);
+			goto out;
+		}
 		ret = add_pcm(spec, &level);
 		break;
 	case VSND_LEVEL_STREAM:
+		if (spec->n_pcms && spec->pcms[spec->n_pcms - 1].n_streams >= XENSND_MAX_STREAMS) {
+			ret = item_error(err, err_size, number, item,
+					 "PCM %u already has %d streams, the most a PCM can have; "
+					 "start another 'PCM, ...' item", spec->n_pcms - 1,
+					 XENSND_MAX_STREAMS);
+			goto out;
+		}
 		ret = add_stream(spec, &level);
 		break;
 	}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The device's profiles as a desktop uses them: "off" removes the card's
+# nodes, "on" brings them back with the same names; EnumProfile lists both.
+set -euo pipefail
+here=$(dirname "$0")
+. "$here/lib.sh"
+. "$here/common.sh"
+
+stack_init
+start_sim
+attach_card "${CARD_ITEMS[@]}" >/dev/null
+start_backend
+start_session
+for n in $(card_nodes 0); do
+	wait_node "$n"
+done
+wait_device xensnd_card.0
+dev=$(pw-cli ls Device | awk '
+	/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
+	/device\.name = "xensnd_card\.0"/ { print id; exit }')
+[ -n "$dev" ] || fail "no id for xensnd_card.0"
+
+profiles=$(pw-cli enum-params "$dev" EnumProfile)
+for p in off on; do
+	grep -qF "String \"$p\"" <<<"$profiles" || fail "EnumProfile has no \"$p\":
+$profiles"
+done
+grep -qF '"Audio/Sink"' <<<"$profiles" || fail "profile \"on\" has no Audio/Sink class"
+
+wpctl set-profile "$dev" 0
+for n in $(card_nodes 0); do
+	wait_no_node "$n" 5
+done
+profile_is() {
+	pw-cli enum-params "$dev" Profile | grep -qF "String \"$1\""
+}
+# The param update reaches the server after the node removals.
+_wait_for 5 profile_is off || fail "Profile is not \"off\" after set-profile 0"
+
+wpctl set-profile "$dev" 1
+for n in $(card_nodes 0); do
+	wait_node "$n" 5
+done
+_wait_for 5 profile_is on || fail "Profile is not \"on\" after set-profile 1"
+[ "$(node_names | grep '^xensnd_' | sort)" = "$(card_nodes 0)" ] ||
+	fail "different nodes after profile on: $(node_names | tr '\n' ' ')"
+echo "PASS: profiles off/on remove and restore the nodes"
