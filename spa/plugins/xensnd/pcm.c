@@ -39,7 +39,7 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.pcm");
 #define BW_PERIOD		(3 * SPA_NSEC_PER_SEC)
 
 /* The standard SPA layouts for 1..8 channels (ALSA's default maps). */
-static const uint32_t channel_layouts[8][8] = {
+const uint32_t xensnd_channel_layouts[8][8] = {
 	{ SPA_AUDIO_CHANNEL_MONO },
 	{ SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR },
 	{ SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_LFE },
@@ -527,10 +527,10 @@ static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 	spa_pod_builder_pop(b, &f[1]);
 
 	spa_pod_builder_add(b, SPA_FORMAT_AUDIO_channels, SPA_POD_Int(channels), 0);
-	if (channels <= SPA_N_ELEMENTS(channel_layouts)) {
+	if (channels <= SPA_N_ELEMENTS(xensnd_channel_layouts)) {
 		spa_pod_builder_prop(b, SPA_FORMAT_AUDIO_position, 0);
 		spa_pod_builder_array(b, sizeof(uint32_t), SPA_TYPE_Id, channels,
-				      channel_layouts[channels - 1]);
+				      xensnd_channel_layouts[channels - 1]);
 	}
 	*param = spa_pod_builder_pop(b, &f[0]);
 	return 1;
@@ -660,6 +660,8 @@ static void apply_volume(struct xensnd_pcm *this)
 							     : XENSND_OP_UNMUTE, channels);
 	}
 	this->backend_volume = res == 0;
+	/* The device tells the adapter's converter whether to apply it. */
+	xensnd_transport_report_volume(this->transport, this->backend_volume);
 	if (was != this->backend_volume || res != 0) {
 		spa_log_info(this->log, "%p: %s: volume applied by the %s%s%s", this,
 			     this->name, this->backend_volume ? "backend" : "node (software)",
