@@ -22,7 +22,7 @@ wait_route_restored() {	# NODE-ID
 
 # The newest WAV the backend wrote for STREAM (each OPEN starts a new one).
 newest_wav() {
-	ls -t "$OUT/$1"*.wav 2>/dev/null | head -n 1
+	ls -t "$OUT/$1"*.wav 2>/dev/null | head -n 1 || true
 }
 
 # Start pipewire-pulse in the guest; PULSE_SERVER points pactl at it.
@@ -46,7 +46,7 @@ wp_fragment() {
 # The value of KEY in the "default" metadata ("name" of a node), or empty.
 default_node() {	# KEY
 	pw-metadata 0 "$1" 2>/dev/null |
-		sed -n "s/.*key:'$1' value:'{\"name\":\"\([^\"]*\)\"}'.*/\1/p"
+		sed -n "s/.*key:'$1' value:'{ *\"name\": *\"\([^\"]*\)\".*/\1/p"
 }
 
 _default_is() {	# KEY NAME
