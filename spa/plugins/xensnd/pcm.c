@@ -477,7 +477,15 @@ static void channel_range(struct xensnd_pcm *this, uint32_t *min, uint32_t *max)
 	*max = SPA_MIN(*max, (uint32_t)XENSND_PCM_MAX_CHANNELS);
 }
 
-/* One EnumFormat object per channel count, the widest first. */
+/*
+ * ONE EnumFormat object, with the stream's widest channel count (as an ACP
+ * profile has one), not one per count: PulseAudio clients see a sink's
+ * channel map through pipewire-pulse, which takes it from whichever
+ * EnumFormat it parsed last, so several counts made the sink's channel
+ * count change as its params arrived, and pavucontrol aborts on that
+ * (DeviceWidget::setVolume asserts). A client that wants fewer channels
+ * gets them mixed by the adapter; Format still accepts any count in range.
+ */
 static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 			     struct spa_pod_builder *b, struct spa_pod **param)
 {
@@ -487,9 +495,9 @@ static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 	struct spa_pod_frame f[2];
 
 	channel_range(this, &ch_min, &ch_max);
-	if (formats == 0 || ch_min > ch_max || index > ch_max - ch_min)
+	if (formats == 0 || ch_min > ch_max || index > 0)
 		return 0;
-	channels = ch_max - index;
+	channels = ch_max;
 
 	for (uint32_t i = 0; i < p->n_rates; i++) {
 		if (!rate_allowed(this, p->rates[i]))

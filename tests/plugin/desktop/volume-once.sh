@@ -28,6 +28,13 @@ stack_init
 require_pcm_nodes
 _need sox pw-play python3
 STATE=$T/backend-state
+# The WAV is complete when the idle node closes the stream: soon.
+wp_fragment 60-test-suspend.lua <<'LUA'
+table.insert(xensnd_monitor.rules, {
+  matches = { { { "node.name", "matches", "xensnd_*" } } },
+  apply_properties = { ["session.suspend-timeout-seconds"] = 1 },
+})
+LUA
 start_sim
 introduce_guest
 attach_card 'CARD, short-name=V, sample-formats=s16_le, sample-rates=48000' \
