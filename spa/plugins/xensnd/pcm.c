@@ -566,7 +566,8 @@ int64_t xensnd_pcm_target(struct xensnd_pcm *this)
 /*
  * Period: api.xensnd.period-frames or the graph quantum, inside the
  * backend's period range. Ring: room for the target fill plus three more
- * periods (and never less than XENSND_PCM_PERIODS periods or
+ * periods or quanta, whichever is longer (a cycle writes a whole quantum:
+ * a ring sized by a shorter period overflowed and dropped it), and never less than XENSND_PCM_PERIODS periods or
  * XENSND_PCM_MIN_RING_FRAMES), fewer if the configured buffer-size or the
  * backend's buffer range says so; then a small tail for volume/mute.
  */
@@ -580,12 +581,13 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	uint32_t tail_frames = (this->port.format.channels * (uint32_t)sizeof(int32_t) +
 				frame_bytes - 1) / frame_bytes;
 	uint32_t tail = tail_frames * frame_bytes;
-	uint32_t max_frames, periods;
+	uint32_t max_frames, periods, step;
 	uint64_t want;
 
 	if (this->hw.period_min)
 		period = SPA_CLAMP(period, this->hw.period_min, this->hw.period_max);
-	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * period,
+	step = SPA_MAX(period, graph_quantum(this));
+	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * step,
 		       (uint64_t)XENSND_PCM_MIN_RING_FRAMES);
 	periods = (uint32_t)SPA_MAX((want + period - 1) / period,
 				    (uint64_t)XENSND_PCM_PERIODS);
