@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # xensnd_monitor.rules as a user writes them (xensnd(7)): a rule matching
-# node.name renames a node and sets its priorities and period; a rule
-# matching device.name + api.xensnd.pcm disables a node; a rule's
-# session.suspend-timeout-seconds closes the idle stream in the backend.
+# node.name renames a node and sets its priorities and period (which then
+# plays bit-exact); a rule matching device.name + api.xensnd.pcm +
+# media.class disables a node; session.suspend-timeout-seconds = 1 closes
+# the idle stream in the backend (grants gone) and the next use reopens it
+# without a click (bit-exact).
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib.sh"
@@ -22,14 +24,17 @@ table.insert(xensnd_monitor.rules, {
     ["priority.session"] = 1234,
     ["priority.driver"] = 1233,
     ["api.xensnd.period-frames"] = 256,
-    ["session.suspend-timeout-seconds"] = 1,
   },
+})
+table.insert(xensnd_monitor.rules, {
+  matches = { { { "node.name", "matches", "xensnd_output.*" } } },
+  apply_properties = { ["session.suspend-timeout-seconds"] = 1 },
 })
 table.insert(xensnd_monitor.rules, {
   matches = { {
     { "device.name", "equals", "xensnd_card.0" },
     { "api.xensnd.pcm", "equals", "1" },
-    { "media.class", "equals", "Audio/Sink" },
+    { "media.class", "equals", "Audio/Source" },
   } },
   apply_properties = { ["node.disabled"] = true },
 })
@@ -40,32 +45,63 @@ attach_card "${DESKTOP_CARD[@]}" >/dev/null
 start_backend --state-file "$STATE"
 start_session
 wait_node xensnd_output.0.0.0 15
-wait_node xensnd_input.0.1.1
+wait_node xensnd_output.0.1.0
+wait_node xensnd_input.0.0.1
 # The other nodes came first; the disabled one is not coming.
-_has_node xensnd_output.0.1.0 && fail "node.disabled rule: xensnd_output.0.1.0 exists"
-_has_node xensnd_input.0.0.1 || fail "a rule for sinks disabled xensnd_input.0.0.1"
+_has_node xensnd_input.0.1.1 && fail "node.disabled rule: xensnd_input.0.1.1 exists"
 
-info=$(node_info xensnd_output.0.0.0)
-for want in 'node.description = "Living Room Speakers"' \
-	    'node.nick = "Speakers (Xen)"' 'priority.session = "1234"' \
-	    'priority.driver = "1233"' 'api.xensnd.period-frames = "256"'; do
-	grep -qF "$want" <<<"$info" || fail "rule not applied: no $want in
-$info"
-done
+_renamed() {
+	local info want
+	info=$(node_info xensnd_output.0.0.0)
+	for want in 'node.description = "Living Room Speakers"' \
+		    'node.nick = "Speakers (Xen)"' 'priority.session = "1234"' \
+		    'priority.driver = "1233"' 'api.xensnd.period-frames = "256"'; do
+		grep -qF "$want" <<<"$info" || { echo "no $want" >&2; return 1; }
+	done
+}
+_wait_for 5 _renamed || fail "rule not applied to xensnd_output.0.0.0: $(node_info xensnd_output.0.0.0)"
 # No rule: the monitor's own priority, below ALSA's (xensnd(7)).
-node_info xensnd_input.0.0.1 | grep -qF 'priority.session = "1599"' ||
-	fail "xensnd_input.0.0.1 does not have priority.session 1599"
+_input_priority() {
+	node_info xensnd_input.0.0.1 | grep -qF 'priority.session = "1599"'
+}
+_wait_for 5 _input_priority ||
+	fail "xensnd_input.0.0.1 does not have priority.session 1599: $(node_info xensnd_input.0.0.1 | grep priority)"
 
-# period-frames reaches the OPEN (the node logs the period it opened with);
-# the 1 s suspend timeout closes the stream soon after the play ends.
-gen_wav "$T/tone.wav" s16_le 48000 2 $((48000 / 2))
+gen_wav "$T/tone.wav" float_le 48000 2 $((48000 / 2))
+# period-frames reaches the OPEN (the node logs the period it opened with),
+# and a period shorter than the quantum loses nothing (the ring once was
+# sized by periods, and a quantum's WRITE overflowed it).
 pw-play --target xensnd_output.0.0.0 "$T/tone.wav"
-ended=$(date +%s%N)
-wait_stream_closed dom1-vsnd0-pcm0-stream0 5
-closed_ms=$((($(date +%s%N) - ended) / 1000000))
 grep -q "stream device/vsnd/0/0/0: opened .* periods of 256 frames" "$WP_LOG" ||
 	fail "api.xensnd.period-frames 256 did not reach the OPEN"
+wait_stream_closed dom1-vsnd0-pcm0-stream0 5
+"$XENSND_BUILD_ROOT/tests/plugin/pcm/wavcmp" "$T/tone.wav" "$(newest_wav dom1-vsnd0-pcm0-stream0)" ||
+	fail "with 256-frame periods the WAV is not the source"
+
+# The 1 s suspend timeout closes the stream soon after the play ends, and
+# its buffer grants are gone from the backend (only the ring and event
+# pages of the 4 streams stay mapped: 8). The next use reopens it, and
+# what arrives is the source exactly: no click (no stale or lost samples).
+STREAM=dom1-vsnd0-pcm1-stream0
+mapped_pages() {
+	sed -n 's/^backend .* mapped_pages=\([0-9]*\).*/\1/p' "$STATE"
+}
+pw-play --target xensnd_output.0.1.0 "$T/tone.wav"
+ended=$(date +%s%N)
+wait_stream_closed "$STREAM" 5
+closed_ms=$((($(date +%s%N) - ended) / 1000000))
 [ "$closed_ms" -lt 4000 ] ||
 	fail "the idle stream closed after $closed_ms ms; the rule says 1 s"
 echo "idle stream closed in the backend $closed_ms ms after pw-play ended"
-echo "PASS: rules rename, prioritise, tune, suspend and disable Xen nodes"
+_eight_pages() {
+	[ "$(mapped_pages)" = 8 ]
+}
+_wait_for 5 _eight_pages || fail "after the idle CLOSE the backend maps $(mapped_pages) pages, not 8"
+pw-play --target xensnd_output.0.1.0 "$T/tone.wav"
+_second_close() {
+	[[ $(stream_state "$STREAM") == *" state=closed "*" opens=2 "* ]]
+}
+_wait_for 5 _second_close || fail "not reopened and closed: $(stream_state "$STREAM")"
+"$XENSND_BUILD_ROOT/tests/plugin/pcm/wavcmp" "$T/tone.wav" "$(newest_wav "$STREAM")" ||
+	fail "the stream reopened after suspend is not the source"
+echo "PASS: rules rename, prioritise, tune, suspend (CLOSE, grants gone, clean reopen) and disable Xen nodes"
