@@ -11,7 +11,6 @@ here=$(dirname "$0")
 . "$here/common-desktop.sh"
 
 stack_init
-require_pcm_nodes
 _need sox pw-play pw-metadata
 STATE=$T/backend-state
 SECOND=dom1-vsnd0-pcm1-stream0

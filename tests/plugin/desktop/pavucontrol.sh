@@ -14,7 +14,6 @@ here=$(dirname "$0")
 . "$here/common-desktop.sh"
 
 stack_init
-require_pcm_nodes
 _need Xvfb pavucontrol import xwininfo pactl pipewire-pulse
 /usr/bin/python3 -c 'import gi; gi.require_version("Atspi", "2.0")' 2>/dev/null ||
 	skip "no AT-SPI for python3 (gir1.2-atspi-2.0, python3-gi)"

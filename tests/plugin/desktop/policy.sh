@@ -12,7 +12,6 @@ here=$(dirname "$0")
 . "$here/common-desktop.sh"
 
 stack_init
-require_pcm_nodes
 _need sox pw-play
 STATE=$T/backend-state
 wp_fragment 60-test-xensnd-rules.lua <<'LUA'

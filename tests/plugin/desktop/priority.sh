@@ -10,7 +10,6 @@ here=$(dirname "$0")
 . "$here/common-desktop.sh"
 
 stack_init
-require_pcm_nodes
 _need pw-metadata pw-cli
 start_sim
 introduce_guest

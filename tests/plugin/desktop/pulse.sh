@@ -10,7 +10,6 @@ here=$(dirname "$0")
 . "$here/common-desktop.sh"
 
 stack_init
-require_pcm_nodes
 _need sox pw-play pactl pipewire-pulse
 STATE=$T/backend-state
 STREAM=dom1-vsnd0-pcm0-stream0

@@ -25,7 +25,6 @@ WAVGAIN=$here/wavgain.py
 STREAM=dom1-vsnd0-pcm0-stream0
 
 stack_init
-require_pcm_nodes
 _need sox pw-play python3
 STATE=$T/backend-state
 # The WAV is complete when the idle node closes the stream: soon.
