@@ -453,6 +453,10 @@ static int do_control(struct stream *s, const struct xensnd_req *req, char *err)
 	uint8_t *at;
 	int r;
 
+	if (s->be->opts->no_volume) {
+		snprintf(err, ERR_MAX, "volume control is off (--no-volume)");
+		return -EINVAL;
+	}
 	if (!s->opened) {
 		snprintf(err, ERR_MAX, "stream is not open (OPEN first)");
 		return -EINVAL;
