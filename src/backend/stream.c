@@ -349,6 +349,18 @@ static int check_opened(const struct stream *s, bool capture, char *err)
 	return 0;
 }
 
+/* Only while running: before START and after STOP the guest may rest. */
+static void note_write_gap(struct stream *s, uint64_t now)
+{
+	if (s->run != RUN_RUNNING) {
+		s->last_write_ns = 0;
+		return;
+	}
+	if (s->last_write_ns != 0 && (now - s->last_write_ns) / 1000 > s->max_write_gap_us)
+		s->max_write_gap_us = (now - s->last_write_ns) / 1000;
+	s->last_write_ns = now;
+}
+
 static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 {
 	uint32_t tail, first;
@@ -376,6 +388,7 @@ static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 	memcpy(s->queue + tail, s->buf.data + rw->offset, first);
 	memcpy(s->queue, s->buf.data + rw->offset + first, rw->length - first);
 	s->q_len += rw->length;
+	note_write_gap(s, monotonic_ns());
 	return 0;
 }
 
@@ -510,6 +523,7 @@ static int do_trigger(struct stream *s, uint8_t type, char *err)
 		s->q_head = 0;
 	}
 	s->run = next;
+	s->last_write_ns = 0;	/* a gap spans WRITEs of one run only */
 	arm_timer(s);
 	return 0;
 }
@@ -709,12 +723,12 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 "buffer=%u period=%u position=%" PRIu64 " clock=%" PRIu64 " queued=%u "
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
-		 " volume=%s mute=%s",
+		 " max_write_gap_us=%" PRIu64 " volume=%s mute=%s",
 		 s->wav_base, s->cfg->capture ? "c" : "p",
 		 s->opened ? run_state_name(s->run) : "closed",
 		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
 		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
-		 ch ? vol : "-", ch ? mute : "-");
+		 s->max_write_gap_us, ch ? vol : "-", ch ? mute : "-");
 }

@@ -77,6 +77,10 @@ struct stream {
 	uint64_t requests;
 	uint64_t errors;
 	uint64_t events;
+	/* The longest wait between two WRITEs while running (a stalled
+	 * guest shows here before it underruns), and the last WRITE's time. */
+	uint64_t max_write_gap_us;
+	uint64_t last_write_ns;
 };
 
 /*
