@@ -349,15 +349,27 @@ static int check_opened(const struct stream *s, bool capture, char *err)
 	return 0;
 }
 
+/* A guest whose WRITEs come more than this late (after a period's worth
+ * of time) has stalled: 10 ms, the budget of a desktop audio cycle. */
+#define LATE_WRITE_SLACK_NS	10000000ull
+
 /* Only while running: before START and after STOP the guest may rest. */
 static void note_write_gap(struct stream *s, uint64_t now)
 {
+	uint64_t gap, period_ns;
+
 	if (s->run != RUN_RUNNING) {
 		s->last_write_ns = 0;
 		return;
 	}
-	if (s->last_write_ns != 0 && (now - s->last_write_ns) / 1000 > s->max_write_gap_us)
-		s->max_write_gap_us = (now - s->last_write_ns) / 1000;
+	if (s->last_write_ns != 0) {
+		gap = now - s->last_write_ns;
+		period_ns = (uint64_t)s->period_sz / s->frame_bytes * 1000000000ull / s->rate;
+		if (gap / 1000 > s->max_write_gap_us)
+			s->max_write_gap_us = gap / 1000;
+		if (gap > period_ns + LATE_WRITE_SLACK_NS)
+			s->late_writes++;
+	}
 	s->last_write_ns = now;
 }
 
@@ -723,12 +735,13 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 "buffer=%u period=%u position=%" PRIu64 " clock=%" PRIu64 " queued=%u "
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
-		 " max_write_gap_us=%" PRIu64 " volume=%s mute=%s",
+		 " max_write_gap_us=%" PRIu64 " late_writes=%" PRIu64
+		 " volume=%s mute=%s",
 		 s->wav_base, s->cfg->capture ? "c" : "p",
 		 s->opened ? run_state_name(s->run) : "closed",
 		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
 		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
-		 s->max_write_gap_us, ch ? vol : "-", ch ? mute : "-");
+		 s->max_write_gap_us, s->late_writes, ch ? vol : "-", ch ? mute : "-");
 }
