@@ -243,6 +243,8 @@ struct xensnd_pcm {
 	 * data loop into a log writer. */
 	bool warned_pos_back;
 	bool warned_pos_ahead;
+	bool warned_no_pos;
+	uint64_t started_ns;		/* when the data loop started the stream */
 	uint32_t write_offset;		/* octets into the ring */
 	uint32_t xruns;
 	uint32_t dll_reports;		/* DLL state lines logged at info level */
