@@ -10,23 +10,24 @@
 #   - once the hostile backend is gone and the card is back to Initialising,
 #     wireplumber has the fds and shared-memory (grant) mappings it had
 #     after the reference run (polite), and pipewire its fds.
-# The healthy card, all along: no underrun in its backend, its output is
-# bit-exact, and the longest gap between its WRITEs (max_write_gap_us in
-# the backend's state file: a stalled data loop shows there) is printed,
-# and held under a quantum + 10 ms in an unsanitized build.
+# The healthy card, all along: no underrun in its backend; no WRITE that
+# comes more than a quantum + 10 ms after the one before (late_writes in
+# the backend's state file: a stalled data loop shows there), except in a
+# sanitized build where it is only printed; its longest gap between WRITEs
+# is printed; its output has every sample pw-play sent, in order.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/../plugin/lib.sh"
 . "$here/../plugin/common.sh"
 . "$here/../plugin/pcm/common-pcm.sh"
 hostback=$1
-wavcmp=$2
+gapcmp=$2
 
 # name | pw-play into the hostile card? | what wireplumber's log must say
 SCENARIOS=(
 	"polite|play|\\(Hostile\\).*opened s16_le 48000 Hz 2 ch"
 	"unknown-id|play|response WRITE with id [0-9]+, which is not outstanding"
-	"duplicate-id|play|response producer [0-9]+ is 1 ahead|which is not outstanding"
+	"duplicate-id|play|response producer [0-9]+ is [0-9]+ ahead of consumer [0-9]+, but only [0-9]+ requests were sent|which is not outstanding"
 	"wrong-op|play|says operation 2 \\(READ\\)"
 	"write-error|play|WRITE refused"
 	"positive-status|play|has status 5; sndif allows 0 or a negative error"
@@ -54,7 +55,7 @@ SCENARIOS=(
 
 stack_init
 require_pcm_nodes
-_need sox pw-play pw-metadata
+_need sox soxi pw-play pw-metadata python3
 STATE=$T/backend-state
 start_sim
 introduce_guest
@@ -271,11 +272,12 @@ echo "wireplumber RSS ${RSS0} kB after the reference run, ${RSS1} kB at the end"
 _stop_pid "$HEALTHY_PLAY"
 _untrack "$HEALTHY_PLAY"
 out=$OUT/$HEALTHY_STREAM.wav
-# What played is a prefix of the file: compare with that much of it
-# (the last second left out: pw-play was stopped mid-quantum).
 frames=$(soxi -s "$out")
 [ "$frames" -gt $((48000 * 3)) ] || fail "the healthy card played only $frames frames"
-sox "$T/healthy.wav" "$T/healthy-prefix.wav" trim 0 $((frames - 48000))s
-"$wavcmp" "$T/healthy-prefix.wav" "$out" ||
-	fail "the healthy card's output is not what pw-play played"
-echo "PASS: $passed hostile backends; the healthy card played $((frames / 48000)) s bit-exact"
+# Every sample pw-play sent, in order, none lost or changed. PipeWire
+# 0.3.65 hands the node a silent quantum now and then while WirePlumber
+# relinks the graph for a card coming or going (the pw-play client misses
+# that cycle; its audio comes one quantum later): counted, not failed.
+"$gapcmp" "$T/healthy.wav" "$out" $QUANTUM ||
+	fail "the healthy card's output lost or changed samples of what pw-play played"
+echo "PASS: $passed hostile backends; the healthy card played $((frames / 48000)) s, no sample lost"

@@ -760,6 +760,9 @@ static void serve(struct hostback *hb)
 		}
 		poll(pfds, n, hb->sc == SC_notify_flood ? 0 : TICK_MS);
 		for (uint32_t i = 0; i < n; i++) {
+			/* Make the frontend look at the flickering in_prod. */
+			if (hb->flicker.running)
+				xensnd_back_channel_notify_event(&hb->streams[i].ch);
 			serve_stream(hb, &hb->streams[i]);
 			/* After serving: a START just handled is not in the future. */
 			now = now_ns();
