@@ -562,6 +562,36 @@ static int dispatch(struct stream *s, const struct xensnd_req *req,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * A guest can send a ring of bad requests per notification, forever: one
+ * log line each would let it fill the host's disk. So at most
+ * REFUSALS_LOGGED_PER_SECOND lines a second per stream, then one line
+ * saying how many were not logged.
+ */
+#define REFUSALS_LOGGED_PER_SECOND	100
+
+static void log_refusal(struct stream *s, const struct xensnd_req *req, int32_t status,
+			const char *err)
+{
+	uint64_t now = monotonic_ns();
+
+	if (now - s->refusal_window_ns >= 1000000000ull) {
+		if (s->refusals_unlogged > 0)
+			be_log("%s: %" PRIu64 " more requests refused in the last second "
+			       "(not logged one by one)", s->name, s->refusals_unlogged);
+		s->refusal_window_ns = now;
+		s->refusals_logged = 0;
+		s->refusals_unlogged = 0;
+	}
+	if (s->refusals_logged >= REFUSALS_LOGGED_PER_SECOND) {
+		s->refusals_unlogged++;
+		return;
+	}
+	s->refusals_logged++;
+	be_log("%s: %s (id %u) refused with %d: %s", s->name,
+	       xensnd_op_name(req->operation), req->id, status, err);
+}
+
 static void handle_request(struct stream *s, const struct xensnd_req *req,
 			   struct xensnd_resp *resp)
 {
@@ -574,15 +604,16 @@ static void handle_request(struct stream *s, const struct xensnd_req *req,
 	s->requests++;
 	if (r < 0) {
 		s->errors++;
-		be_log("%s: %s (id %u) refused with %d: %s", s->name,
-		       xensnd_op_name(req->operation), req->id, resp->status, err);
+		log_refusal(s, req, resp->status, err);
 	} else if (s->be->opts->verbose) {
 		be_log("%s: %s (id %u) ok", s->name, xensnd_op_name(req->operation),
 		       req->id);
 	}
 	backend_state_changed(s->be);
-	/* Tests read volume and state changes right after the reply. */
-	if (req->operation != XENSND_OP_WRITE && req->operation != XENSND_OP_READ)
+	/* Tests read volume and state changes right after the reply. A
+	 * refusal changed nothing but a counter: the main loop writes it
+	 * within 100 ms, and a flood of them costs no file write each. */
+	if (r == 0 && req->operation != XENSND_OP_WRITE && req->operation != XENSND_OP_READ)
 		backend_state_flush(s->be, true);
 }
 
