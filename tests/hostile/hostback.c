@@ -148,11 +148,9 @@ static void sleep_ms(unsigned ms)
 }
 
 /* What the test greps for: one line per misbehaviour. */
-static void did(struct hostback *hb, const char *fmt, const char *what)
+static void did(struct hostback *hb, const char *what)
 {
-	printf("hostback: %s: did ", scenario_name(hb->sc));
-	printf(fmt, what);
-	printf("\n");
+	printf("hostback: %s: did %s\n", scenario_name(hb->sc), what);
 	fflush(stdout);
 }
 
@@ -355,7 +353,7 @@ static void answer_query(struct hostback *hb, const struct xensnd_req *req,
 	switch (hb->sc) {
 	case SC_query_empty:
 		memset(h, 0, sizeof(*h));
-		did(hb, "%s", "answer HW_PARAM_QUERY with nothing");
+		did(hb, "answer HW_PARAM_QUERY with nothing");
 		break;
 	case SC_query_inverted:
 		h->rates.min = 96000;
@@ -364,7 +362,7 @@ static void answer_query(struct hostback *hb, const struct xensnd_req *req,
 		h->channels.max = 1;
 		h->buffer.min = 65536;
 		h->buffer.max = 4096;
-		did(hb, "%s", "answer HW_PARAM_QUERY with inverted ranges");
+		did(hb, "answer HW_PARAM_QUERY with inverted ranges");
 		break;
 	case SC_query_absurd:
 		h->formats = UINT64_MAX;
@@ -376,7 +374,7 @@ static void answer_query(struct hostback *hb, const struct xensnd_req *req,
 		h->buffer.max = UINT32_MAX;
 		h->period.min = 0;
 		h->period.max = UINT32_MAX;
-		did(hb, "%s", "answer HW_PARAM_QUERY with 0..4G");
+		did(hb, "answer HW_PARAM_QUERY with 0..4G");
 		break;
 	default:
 		break;
@@ -397,7 +395,7 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 			return false;
 		resp->id ^= 0x5a5a;
 		hb->did = true;
-		did(hb, "answer WRITE with unknown id %s", "");
+		did(hb, "answer WRITE with an unknown id");
 		return false;
 	case SC_duplicate_id:
 		if (hb->did)
@@ -405,19 +403,19 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 		respond(s, resp);
 		raw_respond(s, resp);
 		hb->did = true;
-		did(hb, "%s", "answer one WRITE twice");
+		did(hb, "answer one WRITE twice");
 		return true;
 	case SC_wrong_op:
 		if (hb->did)
 			return false;
 		resp->operation = XENSND_OP_READ;
 		hb->did = true;
-		did(hb, "%s", "answer WRITE as READ");
+		did(hb, "answer WRITE as READ");
 		return false;
 	case SC_write_error:
 		resp->status = -EIO;
 		if (!hb->did)
-			did(hb, "%s", "refuse WRITE with -EIO");
+			did(hb, "refuse WRITE with -EIO");
 		hb->did = true;
 		return false;
 	case SC_positive_status:
@@ -425,11 +423,11 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 			return false;
 		resp->status = 5;
 		hb->did = true;
-		did(hb, "%s", "answer WRITE with status 5");
+		did(hb, "answer WRITE with status 5");
 		return false;
 	case SC_write_silent:
 		if (!hb->did)
-			did(hb, "%s", "stop answering WRITE");
+			did(hb, "stop answering WRITE");
 		hb->did = true;
 		br->ring.rsp_prod_pvt++;	/* skipped, never published */
 		return true;
@@ -439,7 +437,7 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 		respond(s, resp);
 		set_rsp_prod(s, br->ring.rsp_prod_pvt + 2 * RING_SIZE(&br->ring));
 		hb->did = true;
-		did(hb, "%s", "move rsp_prod two rings ahead");
+		did(hb, "move rsp_prod two rings ahead");
 		return true;
 	case SC_rsp_back:
 		if (hb->did)
@@ -447,7 +445,7 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 		respond(s, resp);
 		set_rsp_prod(s, br->ring.rsp_prod_pvt - 3);
 		hb->did = true;
-		did(hb, "%s", "move rsp_prod 3 back");
+		did(hb, "move rsp_prod 3 back");
 		return true;
 	case SC_ring_garbage:
 		if (hb->did)
@@ -460,14 +458,14 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 		}
 		set_rsp_prod(s, br->ring.rsp_prod_pvt + 3);
 		hb->did = true;
-		did(hb, "%s", "publish 3 random responses");
+		did(hb, "publish 3 random responses");
 		return true;
 	case SC_evt_ahead:
 		if (hb->did)
 			return false;
 		set_in_prod(s, s->ch.ring.evt_page->in_cons + 1000);
 		hb->did = true;
-		did(hb, "%s", "move in_prod 1000 ahead");
+		did(hb, "move in_prod 1000 ahead");
 		return false;
 	case SC_evt_flicker:
 		if (hb->flicker.running)
@@ -477,7 +475,7 @@ static bool misbehave_on_write(struct hostback *hb, struct hstream *s,
 		if (pthread_create(&hb->flicker.thread, NULL, flicker_main,
 				   &hb->flicker) == 0) {
 			hb->flicker.running = true;
-			did(hb, "%s", "start flickering in_prod");
+			did(hb, "start flickering in_prod");
 		}
 		return false;
 	default:
@@ -493,18 +491,18 @@ static void handle_request(struct hostback *hb, struct hstream *s,
 	switch (req->operation) {
 	case XENSND_OP_OPEN:
 		if (hb->sc == SC_open_silent) {
-			did(hb, "%s", "not answer OPEN");
+			did(hb, "not answer OPEN");
 			s->ch.ring.ring.rsp_prod_pvt++;	/* its slot stays unpublished */
 			return;
 		}
 		resp.status = hb->sc == SC_open_error ? -ENODEV : do_open(hb, s, req);
 		if (hb->sc == SC_open_error)
-			did(hb, "%s", "refuse OPEN");
+			did(hb, "refuse OPEN");
 		if (hb->sc == SC_open_late && !hb->did) {
 			s->late = resp;
 			s->late_due_ns = now_ns() + 1500000000u;
 			hb->did = true;
-			did(hb, "%s", "hold OPEN's answer for 1.5 s");
+			did(hb, "hold OPEN's answer for 1.5 s");
 			return;
 		}
 		break;
@@ -527,7 +525,7 @@ static void handle_request(struct hostback *hb, struct hstream *s,
 		if (req->op.trigger.type == XENSND_OP_TRIGGER_START &&
 		    hb->sc == SC_trigger_error) {
 			resp.status = -EIO;
-			did(hb, "%s", "refuse TRIGGER START");
+			did(hb, "refuse TRIGGER START");
 			break;
 		}
 		if (req->op.trigger.type == XENSND_OP_TRIGGER_START ||
@@ -557,7 +555,7 @@ static void clock_tick(struct hostback *hb, struct hstream *s, uint64_t now)
 	if (s->late_due_ns && now >= s->late_due_ns) {
 		respond(s, &s->late);
 		s->late_due_ns = 0;
-		did(hb, "%s", "answer OPEN late");
+		did(hb, "answer OPEN late");
 	}
 	if (!s->started || now - s->last_pos_ns < 10000000u || hb->sc == SC_curpos_never)
 		return;
@@ -570,12 +568,12 @@ static void clock_tick(struct hostback *hb, struct hstream *s, uint64_t now)
 	if (hb->sc == SC_curpos_back && s->writes > 20) {
 		report = s->writes % 2 ? pos / 2 : pos;
 		if (!hb->did)
-			did(hb, "%s", "send CUR_POS going backwards");
+			did(hb, "send CUR_POS going backwards");
 		hb->did = true;
 	} else if (hb->sc == SC_curpos_jump && s->writes > 20) {
 		report = pos + (uint64_t)s->bytes_per_sec * 3600 * 5;
 		if (!hb->did)
-			did(hb, "%s", "send CUR_POS 5 hours ahead");
+			did(hb, "send CUR_POS 5 hours ahead");
 		hb->did = true;
 	}
 	if (xensnd_back_ring_cur_pos(&s->ch.ring, report) == 0)
@@ -631,7 +629,7 @@ static void state_flap(struct hostback *hb)
 		be_state(hb, i % 2 ? XenbusStateConnected : XenbusStateClosing);
 		sleep_ms(25);
 	}
-	did(hb, "%s", "flip the state 40 times");
+	did(hb, "flip the state 40 times");
 }
 
 static void notify_flood(struct hostback *hb)
@@ -700,13 +698,13 @@ static int handshake(struct hostback *hb)
 		try_frontend_writes(hb);
 		be_write(hb, XENSND_FIELD_BE_VERSIONS, "banana,,;99999999999999999999");
 		be_state(hb, XenbusStateInitWait);
-		did(hb, "%s", "write garbage versions");
+		did(hb, "write garbage versions");
 		sleep_ms(500);
 		be_write(hb, "state", "forty-two");
-		did(hb, "%s", "write state forty-two");
+		did(hb, "write state forty-two");
 		sleep_ms(500);
 		be_write(hb, "state", "99");
-		did(hb, "%s", "write state 99");
+		did(hb, "write state 99");
 		sleep_ms(500);
 	}
 	be_write(hb, XENSND_FIELD_BE_VERSIONS, STR(XENSND_PROTOCOL_VERSION));
@@ -755,7 +753,7 @@ static void serve(struct hostback *hb)
 		if (hb->sc == SC_notify_flood) {
 			notify_flood(hb);
 			if (!hb->did)
-				did(hb, "%s", "flood notifications");
+				did(hb, "flood notifications");
 			hb->did = true;
 		}
 		poll(pfds, n, hb->sc == SC_notify_flood ? 0 : TICK_MS);
