@@ -81,6 +81,9 @@ struct tracker {
 	uint64_t t_first, p_first, t_last, p_last;
 	double bytes_per_ns;
 	double max_err_ns;
+	/* Least-squares fit of position against time (both from the first
+	 * event): the measured rate, insensitive to wake-up jitter. */
+	double sum_t, sum_p, sum_tt, sum_tp;
 };
 
 static uint64_t now_ns(void)
@@ -259,6 +262,14 @@ static void take_events(struct tracker *t)
 		}
 		t->t_last = now;
 		t->p_last = pos;
+		{
+			double dt = (double)(now - t->t_first), dp = (double)(pos - t->p_first);
+
+			t->sum_t += dt;
+			t->sum_p += dp;
+			t->sum_tt += dt * dt;
+			t->sum_tp += dt * dp;
+		}
 	}
 }
 
@@ -458,7 +469,11 @@ static int play_once(struct tracker *t, struct xensnd_front_buffer *buf,
 static void report_timing(const struct tracker *t, uint32_t rate)
 {
 	double secs = (double)(t->t_last - t->t_first) / 1e9;
-	double measured = secs > 0 ? (double)(t->p_last - t->p_first) / secs : 0;
+	double n = (double)t->n_events;
+	double den = n * t->sum_tt - t->sum_t * t->sum_t;
+	/* octets per second from the fit's slope (octets per ns) */
+	double measured = n > 2 && den > 0 ?
+		(n * t->sum_tp - t->sum_t * t->sum_p) / den * 1e9 : 0;
 	double nominal = t->bytes_per_ns * 1e9;
 
 	printf("cur_pos events=%" PRIu64 " span_ms=%.1f max_err_us=%.0f drift_ppm=%.0f\n",

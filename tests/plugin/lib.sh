@@ -5,7 +5,6 @@
 #
 # Source it from a test (set -euo pipefail first), then:
 #   stack_init                    temp dir, private env, cleanup trap
-#   require_pcm_nodes             skip unless the plugin has the PCM factories
 #   start_sim                     the xensim hub
 #   attach_card [ITEM...]         vsnd-attach for guest 1; prints the dev-id
 #   detach_card DEV-ID            vsnd-detach it (waits for the guest to close)
@@ -192,16 +191,6 @@ stack_init() {
 		"$WIREPLUMBER_CONFIG_DIR" "$T/wireplumber"
 	export WIREPLUMBER_CONFIG_DIR=$T/wireplumber WIREPLUMBER_DATA_DIR=$T/wireplumber
 	_set_daemon_env
-}
-
-# The node tests need the PCM factories, which land from another branch:
-# until the plugin has them, those tests cannot run (skipped, not passed).
-require_pcm_nodes() {
-	local loader=$XENSND_BUILD_ROOT/tests/plugin/spa-load
-	local plugin=$XENSND_BUILD_ROOT/spa/plugins/xensnd/libspa-xensnd.so
-	"$loader" "$plugin" has api.xensnd.pcm.sink &&
-		"$loader" "$plugin" has api.xensnd.pcm.source ||
-		skip "libspa-xensnd has no api.xensnd.pcm.sink/source factories yet"
 }
 
 # Poll CMD... every 0.1 s until it succeeds; 1 after SECONDS.

@@ -128,38 +128,10 @@ static char *read_key(struct impl *this, const char *dir, const char *key)
  * xs_write would otherwise recreate device/vsnd/<id>/state as an orphan
  * that the monitor would then take for a broken card.
  */
-static int write_front_state(struct impl *this, enum xenbus_state state)
-{
-	char path[128];
-	int i, res = -EAGAIN;
-
-	snprintf(path, sizeof(path), "%s/backend-id", this->path);
-	for (i = 0; i < TRANSACTION_RETRIES && res == -EAGAIN; i++) {
-		xs_transaction_t t = xs_transaction_start(this->xs);
-		unsigned int len;
-		char *still_there;
-
-		if (t == XBT_NULL)
-			return -errno;
-		still_there = xs_read(this->xs, t, path, &len);
-		if (still_there == NULL) {
-			xs_transaction_end(this->xs, t, true);
-			return -ENOENT;
-		}
-		free(still_there);
-		res = xensnd_write_state(this->xs, t, this->path, state);
-		if (res < 0) {
-			xs_transaction_end(this->xs, t, true);
-			return res;
-		}
-		res = xs_transaction_end(this->xs, t, false) ? 0 : -errno;
-	}
-	return res;
-}
-
 static void set_front_state(struct impl *this, enum xenbus_state state)
 {
-	int res = write_front_state(this, state);
+	int res = xensnd_write_state_guarded(this->xs, this->path, "backend-id",
+					     state);
 
 	if (res == -ENOENT)
 		spa_log_debug(this->log, "%p: %s is gone; not writing state %s",
