@@ -54,7 +54,6 @@ SCENARIOS=(
 )
 
 stack_init
-require_pcm_nodes
 _need sox soxi pw-play pw-metadata python3
 STATE=$T/backend-state
 start_sim
