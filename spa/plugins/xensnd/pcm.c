@@ -944,6 +944,15 @@ static void check_deadlines(struct xensnd_pcm *this, uint64_t now)
 			return;
 		}
 	}
+	/* No CUR_POS at all: a sink goes on at the nominal rate, but a
+	 * backend that never reports its clock is worth one line. */
+	if (!this->have_pos && !this->warned_no_pos && this->started_ns != 0 &&
+	    now > this->started_ns + XENSND_PCM_REQUEST_TIMEOUT_NS) {
+		spa_log_warn(this->log, "%p: %s: backend sent no CUR_POS within %d ms "
+			     "of the start; following the nominal rate", this, this->name,
+			     (int)(XENSND_PCM_REQUEST_TIMEOUT_NS / SPA_NSEC_PER_MSEC));
+		this->warned_no_pos = true;
+	}
 }
 
 uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
@@ -1130,16 +1139,22 @@ static void handle_cur_pos(struct xensnd_pcm *this, uint64_t position, uint64_t 
 		return;
 	frames = position / this->port.frame_bytes;
 	if (frames < this->backend_pos) {
-		spa_log_warn(this->log, "%p: %s: backend position went back from %"
-			     PRIu64 " to %" PRIu64 " frames; ignored", this, this->name,
-			     this->backend_pos, frames);
+		spa_log_lev(this->log, this->warned_pos_back ? SPA_LOG_LEVEL_DEBUG
+							      : SPA_LOG_LEVEL_WARN,
+			    "%p: %s: backend position went back from %" PRIu64 " to %"
+			    PRIu64 " frames; ignored", this, this->name,
+			    this->backend_pos, frames);
+		this->warned_pos_back = true;
 		return;
 	}
 	/* A sink's backend cannot have played what we never wrote. */
 	if (playback && frames > this->frames_done) {
-		spa_log_debug(this->log, "%p: %s: backend position %" PRIu64
-			      " beyond written %" PRIu64 "; clamped", this, this->name,
-			      frames, this->frames_done);
+		spa_log_lev(this->log, this->warned_pos_ahead ? SPA_LOG_LEVEL_DEBUG
+							       : SPA_LOG_LEVEL_WARN,
+			    "%p: %s: backend position %" PRIu64 " is beyond the %"
+			    PRIu64 " frames written; clamped", this, this->name,
+			    frames, this->frames_done);
+		this->warned_pos_ahead = true;
 		frames = this->frames_done;
 	}
 	this->backend_pos = frames;
@@ -1233,6 +1248,8 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->frames_done = this->frames_posted = this->acked_frames = 0;
 	this->backend_pos = this->backend_pos_time = 0;
 	this->have_pos = false;
+	this->warned_pos_back = this->warned_pos_ahead = this->warned_no_pos = false;
+	this->started_ns = xensnd_pcm_now(this);
 	this->write_offset = 0;
 	this->triggered = false;
 	this->trigger_sent_ns = 0;
