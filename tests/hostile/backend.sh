@@ -137,7 +137,7 @@ rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 counts() { echo "wp_fds=$(n_fds "$WP_PID") wp_memfd=$(n_memfd "$WP_PID") pw_fds=$(n_fds "$PW_PID")"; }
 
 _log_since() {
-	tail -n +"$1" "$WP_LOG" | grep -qE -- "$2"
+	tail -n +"$1" "$WP_LOG" | grep -E -- "$2" >/dev/null
 }
 
 _counts_are() {

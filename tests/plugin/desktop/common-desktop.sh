@@ -5,7 +5,7 @@
 device_id() {
 	pw-cli ls Device | awk -v name="$1" '
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
-		$0 ~ "device.name = \"" name "\"" { print id; exit }'
+		$0 ~ "device.name = \"" name "\"" && !found { print id; found = 1 }'
 }
 
 # `wpctl get-volume ID` prints "Volume: 0.50" (cubic, as wpctl sets it).

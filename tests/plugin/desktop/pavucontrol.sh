@@ -43,7 +43,7 @@ start_session
 start_pulse
 wait_node xensnd_output.0.0.0 15
 _sink_listed() {
-	pactl list short sinks | grep -q xensnd_output.0.0.0
+	pactl list short sinks | grep xensnd_output.0.0.0 >/dev/null
 }
 _wait_for 5 _sink_listed || fail "pipewire-pulse does not list the Xen sink"
 
@@ -52,7 +52,7 @@ _wait_for 5 _sink_listed || fail "pipewire-pulse does not list the Xen sink"
 DISPLAY=$display GTK_THEME=Adwaita pavucontrol --tab=3 >"$T/pavucontrol.log" 2>&1 &
 _track $! pavucontrol
 _window() {
-	xwininfo -root -tree -display "$display" | grep -q '"Volume Control"'
+	xwininfo -root -tree -display "$display" | grep '"Volume Control"' >/dev/null
 }
 _wait_for 10 _window || fail "no pavucontrol window on $display"
 

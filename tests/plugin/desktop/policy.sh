@@ -61,7 +61,7 @@ _renamed() {
 _wait_for 5 _renamed || fail "rule not applied to xensnd_output.0.0.0: $(node_info xensnd_output.0.0.0)"
 # No rule: the monitor's own priority, below ALSA's (xensnd(7)).
 _input_priority() {
-	node_info xensnd_input.0.0.1 | grep -qF 'priority.session = "1599"'
+	node_info xensnd_input.0.0.1 | grep -F 'priority.session = "1599"' >/dev/null
 }
 _wait_for 5 _input_priority ||
 	fail "xensnd_input.0.0.1 does not have priority.session 1599: $(node_info xensnd_input.0.0.1 | grep priority)"

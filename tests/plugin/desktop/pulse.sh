@@ -23,7 +23,7 @@ wait_node xensnd_output.0.0.0 15
 wait_device xensnd_card.0
 
 _card_listed() {
-	pactl list cards 2>/dev/null | grep -qF "Name: xensnd_card.0"
+	pactl list cards 2>/dev/null | grep -F "Name: xensnd_card.0" >/dev/null
 }
 _wait_for 5 _card_listed || fail "pactl list cards has no xensnd_card.0"
 cards=$(pactl list cards)
@@ -60,7 +60,7 @@ pactl set-sink-volume xensnd_output.0.0.0 50%
 _wait_for 5 _has_volume "volume=-18062,-18062 mute=0,0" ||
 	fail "set-sink-volume 50%: backend has $(stream_state "$STREAM")"
 _pulse_shows_50() {
-	pactl list sinks | grep -A20 "Name: xensnd_output.0.0.0" | grep -q "Volume: .* 50% "
+	pactl list sinks | grep -A20 "Name: xensnd_output.0.0.0" | grep "Volume: .* 50% " >/dev/null
 }
 _wait_for 5 _pulse_shows_50 ||
 	fail "pactl does not show the sink at 50%: $(pactl list sinks 2>&1)"

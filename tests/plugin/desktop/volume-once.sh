@@ -80,13 +80,13 @@ if [ "$mode" = backend ]; then
 		fail "backend volume is not -18.062 dB: $line"
 	"$XENSND_BUILD_ROOT/tests/plugin/pcm/wavcmp" "$T/tone.wav" "$wav" ||
 		fail "the WAV is not the source: volume was applied in the guest too"
-	node_info xensnd_output.0.0.0 | grep -qF 'api.xensnd.volume = "backend"' ||
+	node_info xensnd_output.0.0.0 | grep -F 'api.xensnd.volume = "backend"' >/dev/null ||
 		fail "node does not say api.xensnd.volume = backend"
 else
 	[[ $line == *" volume=0,0 "* ]] || fail "a --no-volume backend changed its volume: $line"
 	python3 "$WAVGAIN" "$T/tone.wav" "$wav" 0.125 ||
 		fail "the WAV is not the source at 0.125 (-18.06 dB)"
-	node_info xensnd_output.0.0.0 | grep -qF 'api.xensnd.volume = "software"' ||
+	node_info xensnd_output.0.0.0 | grep -F 'api.xensnd.volume = "software"' >/dev/null ||
 		fail "node does not say api.xensnd.volume = software"
 fi
 echo "PASS: volume 0.5 (cubic) applied exactly once, by the $mode"
