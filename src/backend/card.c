@@ -75,44 +75,18 @@ static void free_streams(struct card *card, uint32_t n)
 	card->n_streams = 0;
 }
 
-/* One try of write_state: 0 done (written or nothing to write), -EAGAIN
- * when the transaction lost a race, other -errno on failure. */
-static int write_state_once(struct card *card, enum xenbus_state state)
-{
-	struct xs_handle *xs = card->be->xs;
-	xs_transaction_t t = xs_transaction_start(xs);
-	enum xenbus_state cur;
-	int r;
-
-	if (t == XBT_NULL)
-		return -errno;
-	cur = xensnd_read_state(xs, t, card->be_path);
-	/* Writing the value it already has would fire our own watch again
-	 * and again: only real changes are written. A state node that is
-	 * gone means the toolstack removed the device (vsnd-detach, after
-	 * the frontend closed): writing would recreate a stale directory
-	 * that blocks the next device with this id. */
-	if (cur == state || cur == XenbusStateUnknown) {
-		xs_transaction_end(xs, t, true);
-		return 0;
-	}
-	r = xensnd_write_state(xs, t, card->be_path, state);
-	if (r < 0) {
-		xs_transaction_end(xs, t, true);
-		return r;
-	}
-	return xs_transaction_end(xs, t, false) ? 0 : -errno;
-}
-
 static void write_state(struct card *card, enum xenbus_state state)
 {
 	int r;
 
-	for (int tries = 0; tries < 10; tries++) {
-		r = write_state_once(card, state);
-		if (r != -EAGAIN)
-			break;
-	}
+	/* Writing the value it already has would fire our own watch again
+	 * and again: only real changes are written. */
+	if (xensnd_read_state(card->be->xs, XBT_NULL, card->be_path) == state)
+		return;
+	r = xensnd_write_state_guarded(card->be->xs, card->be_path,
+				       "frontend-id", state);
+	if (r == -ENOENT)
+		return;		/* the toolstack removed the device: leave it gone */
 	if (r < 0)
 		be_log("%s: writing %s/state = %s failed: %s", card->name,
 		       card->be_path, xensnd_state_name(state), strerror(-r));
@@ -147,16 +121,30 @@ void card_free(struct card *card)
 	free(card);
 }
 
+/* The toolstack sets online = 0 before it removes a device (as libxl
+ * does): such a device gets no new connection, whatever its frontend does. */
+static bool going_offline(struct card *card)
+{
+	char *online = read_key(card->be->xs, card->be_path, "online");
+	bool offline = online != NULL && strcmp(online, "0") == 0;
+
+	free(online);
+	return offline;
+}
+
 static void init_wait(struct card *card)
 {
-	char path[160];
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", card->be_path,
-		 XENSND_FIELD_BE_VERSIONS);
-	if (!xs_write(card->be->xs, XBT_NULL, path, OUR_VERSIONS,
-		      strlen(OUR_VERSIONS)))
-		be_log("%s: writing %s failed: %s", card->name, path,
-		       strerror(errno));
+	if (going_offline(card))
+		return;
+	r = xensnd_write_guarded(card->be->xs, card->be_path, "frontend-id",
+				 XENSND_FIELD_BE_VERSIONS, OUR_VERSIONS);
+	if (r == -ENOENT)
+		return;		/* removed by the toolstack meanwhile */
+	if (r < 0)
+		be_log("%s: writing %s/%s failed: %s", card->name, card->be_path,
+		       XENSND_FIELD_BE_VERSIONS, strerror(-r));
 	write_state(card, XenbusStateInitWait);
 }
 

@@ -22,7 +22,6 @@ limit_ms=1000
 _sanitized && limit_ms=3000
 
 stack_init
-require_pcm_nodes
 _need sox pw-play
 STATE=$T/backend-state
 set_suspend_timeout 1

@@ -15,7 +15,6 @@ here=$(dirname "$0")
 wavcmp=$1
 
 stack_init
-require_pcm_nodes
 _need sox pw-play pw-metadata
 STATE=$T/backend-state
 set_suspend_timeout 1

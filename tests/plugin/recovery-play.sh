@@ -13,7 +13,6 @@ here=$(dirname "$0")
 . "$here/recovery-lib.sh"
 
 stack_init
-require_pcm_nodes
 _need sox pw-play
 STATE=$T/backend-state
 limit_ms=1000

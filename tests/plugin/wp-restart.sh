@@ -14,7 +14,6 @@ here=$(dirname "$0")
 . "$here/recovery-lib.sh"
 
 stack_init
-require_pcm_nodes
 _need sox pw-play
 start_sim
 attach_card "${CARD_ITEMS[@]}" >/dev/null
