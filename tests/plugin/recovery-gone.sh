@@ -54,7 +54,9 @@ healthy_underruns() {
 }
 # The sink's state as pipewire shows it (running, idle, suspended, error).
 node_state() {
-	node_info xensnd_output.0.0.0 | sed -n 's/^.*state: "\([a-z]*\)".*/\1/p' | head -n 1
+	local states
+	states=$(node_info xensnd_output.0.0.0 | sed -n 's/^.*state: "\([a-z]*\)".*/\1/p')
+	echo "${states%%$'\n'*}"
 }
 
 sleep 0.5

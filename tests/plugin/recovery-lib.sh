@@ -36,7 +36,7 @@ wav_file() {
 # True when FILE has a non-zero byte after its 44-byte header: audio, not
 # the silence a node plays before it has data.
 has_sound() {
-	[ -s "$1" ] && [ "$(tail -c +45 "$1" | tr -d '\0' | head -c 1 | wc -c)" = 1 ]
+	[ -s "$1" ] && [ "$(tail -c +45 "$1" | tr -d '\0' | wc -c)" -gt 0 ]
 }
 
 # wait_sound FILE SECONDS: poll every 10 ms (the gap is measured with it).
@@ -155,7 +155,8 @@ LUA
 
 # Every stream in the backend's state file is closed (nodes suspended).
 _all_closed() {
-	[ -s "$STATE" ] && ! grep '^stream ' "$STATE" | grep -qv ' state=closed '
+	[ -s "$STATE" ] &&
+		awk '/^stream / && !/ state=closed / { open = 1 } END { exit open }' "$STATE"
 }
 wait_all_closed() {
 	_wait_for "${1:-10}" _all_closed ||
