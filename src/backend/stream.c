@@ -125,6 +125,8 @@ static void send_position(struct stream *s)
 
 	if (xensnd_back_ring_cur_pos(&s->ch.ring, s->position) < 0)
 		return;	/* frontend not consuming events: superseded later */
+	if (s->frame_bytes)
+		s->reported_frames = s->position / s->frame_bytes;
 	r = xensnd_back_channel_notify_event(&s->ch);
 	if (r < 0)
 		be_log("%s: notifying CUR_POS failed: %s", s->name, strerror(-r));
@@ -181,22 +183,33 @@ static void update_playback(struct stream *s, uint64_t want)
 	maybe_send_position(s, emptied && s->position % (s->period_sz ? s->period_sz : 1));
 }
 
+/*
+ * Frames are lost only once the guest has been told of more than a
+ * buffer past what it read, and exactly that many: the newest buffer
+ * before the reported position is kept. A frontend that sees position P
+ * while it has read G then knows that P - G - buffer frames are gone. Had
+ * the drop followed the clock instead (at a READ, or between events), the
+ * backend's read point would move by amounts the frontend cannot see, and
+ * every later READ would be served from a place the frontend does not
+ * expect (its file shifted, READs refused with EAGAIN).
+ */
 static void update_capture(struct stream *s)
 {
 	uint64_t buffer_frames = s->buffer_sz / s->frame_bytes;
 
-	if (s->device_frames - s->read_frames > buffer_frames) {
+	s->position = s->device_frames * s->frame_bytes;
+	maybe_send_position(s, false);
+	if (s->reported_frames > s->read_frames &&
+	    s->reported_frames - s->read_frames > buffer_frames) {
 		if (!s->in_overrun) {
 			s->overruns++;
 			be_log("%s: overrun at frame %" PRIu64 ": the guest did not "
 			       "READ in time; the oldest frames are lost",
-			       s->name, s->device_frames);
+			       s->name, s->reported_frames);
 		}
 		s->in_overrun = true;
-		s->read_frames = s->device_frames - buffer_frames;
+		s->read_frames = s->reported_frames - buffer_frames;
 	}
-	s->position = s->device_frames * s->frame_bytes;
-	maybe_send_position(s, false);
 }
 
 static void stream_update(struct stream *s, uint64_t now)
@@ -318,7 +331,7 @@ static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
 	s->run = RUN_STOPPED;
 	s->device_frames = s->position = s->last_period = 0;
 	s->q_head = s->q_len = 0;
-	s->read_frames = 0;
+	s->read_frames = s->reported_frames = 0;
 	s->in_underrun = s->in_overrun = s->started_consuming = false;
 	s->opens++;
 	return 0;

@@ -61,6 +61,9 @@ struct stream {
 	bool in_underrun;
 	/* Capture: frames produced by the clock and already READ. */
 	uint64_t read_frames;
+	/* The position of the last CUR_POS put in the event ring: overruns
+	 * drop relative to it, so the frontend can tell how much was lost. */
+	uint64_t reported_frames;
 	bool in_overrun;
 	struct pwio_stream *pw;		/* --output/--input pipewire */
 	struct wav_writer wav;
