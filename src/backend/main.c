@@ -15,7 +15,10 @@
 #include <xensnd/config.h>
 
 #include "backend.h"
+#include "card.h"
+#include "clock.h"
 #include "options.h"
+#include "stream.h"
 #include "pwio.h"
 #include "wav.h"
 
@@ -101,6 +104,16 @@ static int read_own_domid(struct xs_handle *xs, unsigned int *domid)
 	return r;
 }
 
+/* Every running stream's clock still ticks (stream_check_clock). */
+static void check_clocks(struct backend *be)
+{
+	uint64_t now = monotonic_ns();
+
+	for (struct card *c = be->cards; c; c = c->next)
+		for (uint32_t i = 0; i < c->n_streams; i++)
+			stream_check_clock(&c->streams[i], now);
+}
+
 static int run(struct backend *be, struct loop *loop)
 {
 	struct signals sig = { .fd = -1 };
@@ -125,6 +138,7 @@ static int run(struct backend *be, struct loop *loop)
 				be->exit_code = EXIT_RUNTIME;
 				break;
 			}
+			check_clocks(be);
 			backend_state_flush(be, false);
 		}
 	}

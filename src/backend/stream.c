@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +258,49 @@ static void on_timer(struct loop_source *src, uint32_t events)
 
 	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
 		return;
-	stream_update(s, monotonic_ns());
+	s->timer_ns = monotonic_ns();
+	stream_update(s, s->timer_ns);
+	arm_timer(s);
+	backend_state_changed(s->be);
+}
+
+/* Silent for a second, or for two periods if those are longer. */
+#define CLOCK_SILENT_NS	1000000000u
+
+/* Armed to fire within limit, or fired and waiting for the loop (a late
+ * loop is not a stopped clock). */
+static bool timer_will_fire(const struct stream *s, uint64_t limit)
+{
+	struct itimerspec cur;
+	struct pollfd pfd = { .fd = s->timer_fd, .events = POLLIN };
+	uint64_t left;
+
+	if (timerfd_gettime(s->timer_fd, &cur) < 0)
+		return true;	/* cannot tell: do not cry wolf */
+	left = (uint64_t)cur.it_value.tv_sec * 1000000000u + (uint64_t)cur.it_value.tv_nsec;
+	if (left > 0 && left <= limit)
+		return true;
+	return poll(&pfd, 1, 0) > 0;
+}
+
+void stream_check_clock(struct stream *s, uint64_t now)
+{
+	uint64_t limit = CLOCK_SILENT_NS, period_ns;
+
+	if (!s->opened || s->run != RUN_RUNNING || s->rate == 0 || s->frame_bytes == 0)
+		return;
+	period_ns = (uint64_t)s->period_sz / s->frame_bytes * 1000000000u / s->rate;
+	if (limit < 2 * period_ns)
+		limit = 2 * period_ns;
+	if (now < s->timer_ns || now - s->timer_ns < limit || timer_will_fire(s, limit))
+		return;
+	s->timer_stalls++;
+	be_log("%s: the clock timer has not fired for %" PRIu64 " ms while running "
+	       "(position %" PRIu64 ", %u octets queued); re-armed. This is a bug: "
+	       "please report it with this log", s->name,
+	       (now - s->timer_ns) / 1000000u, s->position, s->q_len);
+	s->timer_ns = now;
+	stream_update(s, now);
 	arm_timer(s);
 	backend_state_changed(s->be);
 }
@@ -511,6 +554,7 @@ static int do_trigger(struct stream *s, uint8_t type, char *err)
 	stream_update(s, now);
 	if (next == RUN_RUNNING) {
 		device_clock_start(&s->clock, now);
+		s->timer_ns = now;
 		if (type == XENSND_OP_TRIGGER_START)
 			s->started_consuming = s->in_underrun = false;
 	} else {
@@ -722,12 +766,12 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 "buffer=%u period=%u position=%" PRIu64 " clock=%" PRIu64 " queued=%u "
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
-		 " volume=%s mute=%s",
+		 " timer_stalls=%" PRIu64 " volume=%s mute=%s",
 		 s->wav_base, s->cfg->capture ? "c" : "p",
 		 s->opened ? run_state_name(s->run) : "closed",
 		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
 		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
-		 ch ? vol : "-", ch ? mute : "-");
+		 s->timer_stalls, ch ? vol : "-", ch ? mute : "-");
 }

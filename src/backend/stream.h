@@ -80,6 +80,9 @@ struct stream {
 	uint64_t requests;
 	uint64_t errors;
 	uint64_t events;
+	/* The clock timer's last expiry (or the TRIGGER that started it). */
+	uint64_t timer_ns;
+	uint64_t timer_stalls;
 };
 
 /*
@@ -92,6 +95,13 @@ int stream_init(struct stream *s, struct backend *be, struct card *card,
 		const struct xensnd_stream_keys *keys);
 /* Close the opened stream (if any), unbind, unmap. */
 void stream_fini(struct stream *s);
+
+/*
+ * A running stream's timer fires at least once a period. If it stayed
+ * silent much longer while the loop ran, say so and re-arm it: a stream
+ * whose clock stops would hold its frontend forever.
+ */
+void stream_check_clock(struct stream *s, uint64_t now);
 
 /* One line for the state file. */
 void stream_describe(const struct stream *s, char *out, size_t out_size);
