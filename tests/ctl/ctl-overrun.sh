@@ -40,11 +40,14 @@ want=$(python3 -c "print(round($seconds * $rate))")
 [ "$frames" = "$want" ] || fail "$file: $frames frames, wanted $want"
 read -r silent shifted < <(wavtool gaps "$file" s16_le | tr '=' ' ' | awk '{print $2, $4}')
 echo "silent=$silent shifted=$shifted lost_frames=$((lost / 4))"
-# The 600 ms stop lost about 560 ms (minus the 40 ms buffer): that much
-# silence, give or take the periods the tool resynchronises over.
+# The 600 ms stop lost about 560 ms (the 40 ms buffer survives): at least
+# that much silence; more only if the loaded machine kept the tool from
+# running longer, never past the end of the stop by a second.
 [ "$silent" -ge $((rate * 4 / 10)) ] || fail "only $silent frames of silence for a 600 ms stop"
-[ "$silent" -le $((rate * 8 / 10)) ] || fail "$silent frames of silence for a 600 ms stop"
-# The signal after the gap stays in its place: what the recorder filled
-# matches what the backend dropped, bar a few periods of resynchronising.
-[ "$shifted" -le $((480 * 4)) ] || fail "$shifted frames of test signal off their place"
+[ "$silent" -le $((rate * 16 / 10)) ] || fail "$silent frames of silence for a 600 ms stop"
+[ "$silent" -le $((lost / 4)) ] || fail "$silent frames of silence, more than the $((lost / 4)) lost"
+# The signal after the gap stays in its place: the silence the recorder
+# put in is what the backend dropped (xensnd-backend(8): it drops counted
+# from the reported position), bar a few periods of resynchronising.
+[ "$shifted" -le $((480 * 10)) ] || fail "$shifted frames of test signal off their place"
 echo "PASS"
