@@ -158,12 +158,54 @@ static void consume(struct stream *s, uint64_t frames)
 	s->position += n;
 }
 
+/* Whether the queued frame at index f (from q_head) has a non-zero octet. */
+static bool frame_sounds(const struct stream *s, uint64_t f)
+{
+	uint32_t at = (uint32_t)((s->q_head + f * s->frame_bytes) % s->buffer_sz);
+
+	for (uint32_t b = 0; b < s->frame_bytes; b++)
+		if (s->queue[(at + b) % s->buffer_sz] != 0)
+			return true;
+	return false;
+}
+
+/*
+ * --impulse-log: a line for each sounding frame that follows the OPEN or
+ * at least IMPULSE_SILENCE_DIVISOR-th of a second of silence, with the
+ * time at which the device clock plays it; `first_clock_frame` is the
+ * clock's count at the first of the frames about to be consumed. The time
+ * is the clock's (CLOCK_MONOTONIC), not the moment the timer ran, so the
+ * figure does not include this process's wake-up lateness.
+ */
+#define IMPULSE_SILENCE_DIVISOR	10	/* 100 ms */
+
+static void log_impulses(struct stream *s, uint64_t first_clock_frame,
+			 uint64_t frames)
+{
+	uint64_t silence = s->rate / IMPULSE_SILENCE_DIVISOR;
+
+	for (uint64_t f = 0; f < frames; f++) {
+		if (!frame_sounds(s, f)) {
+			s->silent_frames++;
+			continue;
+		}
+		if (s->silent_frames >= silence)
+			fprintf(s->be->impulse_log, "impulse %s open=%u frame=%" PRIu64
+				" time_ns=%" PRIu64 "\n", s->wav_base, s->opens,
+				s->position / s->frame_bytes + f,
+				device_clock_time_of(&s->clock, first_clock_frame + f));
+		s->silent_frames = 0;
+	}
+}
+
 static void update_playback(struct stream *s, uint64_t want)
 {
 	uint64_t queued = s->q_len / s->frame_bytes;
 	uint64_t take = want < queued ? want : queued;
 	bool emptied = take > 0 && take == queued;
 
+	if (s->be->impulse_log != NULL && !s->cfg->capture)
+		log_impulses(s, s->device_frames - want, take);
 	consume(s, take);
 	if (take > 0)
 		s->started_consuming = true;
@@ -320,6 +362,7 @@ static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
 	s->q_head = s->q_len = 0;
 	s->read_frames = 0;
 	s->in_underrun = s->in_overrun = s->started_consuming = false;
+	s->silent_frames = UINT64_MAX / 2;	/* an OPEN counts as silence */
 	s->opens++;
 	return 0;
 }

@@ -58,6 +58,7 @@ struct stream {
 	uint32_t q_head;
 	uint32_t q_len;
 	bool started_consuming;
+	uint64_t silent_frames;		/* --impulse-log: silence played before */
 	bool in_underrun;
 	/* Capture: frames produced by the clock and already READ. */
 	uint64_t read_frames;
