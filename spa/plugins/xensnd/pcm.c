@@ -610,14 +610,17 @@ static void update_latency(struct xensnd_pcm *this)
 {
 	struct xensnd_pcm_port *port = &this->port;
 	enum spa_direction d = this->ops->port_direction;
-	/* What sits between the graph and the backend's clock. A sink: the
-	 * fill it keeps (the target) plus the cycle it just wrote. A source:
-	 * the target, the age of the oldest frame it hands out. */
+	/* What sits between the graph and the backend's clock: the fill the
+	 * DLL keeps (the target). A sink: the first frame of a cycle is
+	 * played once the target frames queued before it are (the cycle's
+	 * own frames come after it, they add nothing to its latency;
+	 * tests/bench/latency.sh measures this to within a few tenths of a
+	 * ms). A source: the target, the age of the oldest frame it hands
+	 * out. */
 	uint32_t frames = 0;
 
 	if (this->stream_open)
-		frames = (uint32_t)xensnd_pcm_target(this) +
-			 (d == SPA_DIRECTION_INPUT ? this->period_frames : 0);
+		frames = (uint32_t)xensnd_pcm_target(this);
 	struct spa_latency_info info = SPA_LATENCY_INFO(d);
 
 	info.min_rate = info.max_rate = frames;
