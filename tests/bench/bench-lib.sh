@@ -9,7 +9,9 @@
 #   set_quantum N               clock.force-quantum N (0: unforced)
 #   play_streams N TARGET FILE  N pw-play instances; their PIDs in PLAY_PIDS
 #   stop_streams                TERM them and wait
-#   row CELL...                 one row of the table `tests/bench/run` prints
+#   table_header                the header of that table
+#   row BENCH POINT MEASURED REFERENCE NOTE
+#                               one row of the table `tests/bench/run` prints
 #
 # Figures go to stdout; every row starts with "| " so that `run` can
 # gather them. Nothing here asserts on a time.
@@ -98,6 +100,11 @@ backend_underruns() {
 	local u
 	u=$(stream_state "$XEN_STREAM" | sed -n 's/.* underruns=\([0-9]*\) .*/\1/p')
 	echo "${u:-0}"
+}
+
+table_header() {
+	echo "| bench | point | measured | same-run reference | ratio / note |"
+	echo "| --- | --- | --- | --- | --- |"
 }
 
 row() {

@@ -36,8 +36,7 @@ measure() {
 }
 
 echo "CPU per second of audio, ms (utime+stime / $secs s; tick $((1000 / CLK_TCK)) ms); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-row bench quantum streams "xen pw+wp+backend" "xen total" "null pw+wp+backend" "null total" "ratio"
-row --- --- --- --- --- --- --- ---
+table_header
 for q in $quanta; do
 	set_quantum "$q"
 	for n in $counts; do
@@ -48,8 +47,8 @@ for q in $quanta; do
 		awk -v q="$q" -v n="$n" -v xpw="$xpw" -v xwp="$xwp" -v xbe="$xbe" \
 			-v npw="$npw" -v nwp="$nwp" -v nbe="$nbe" 'BEGIN {
 			x = xpw + xwp + xbe; r = npw + nwp + nbe
-			printf "| cpu | %d | %d | %s+%s+%s | %.1f | %s+%s+%s | %.1f | %s |\n",
-				q, n, xpw, xwp, xbe, x, npw, nwp, nbe, r,
+			printf "| cpu ms/s | q=%d, %d stream%s | xen sink %.1f (pw %s + wp %s + backend %s) | null sink %.1f (pw %s + wp %s + backend %s) | %s (goal <= 1.2x) |\n",
+				q, n, (n > 1 ? "s" : ""), x, xpw, xwp, xbe, r, npw, nwp, nbe,
 				(r > 0 ? sprintf("%.2fx", x / r) : "n/a") }'
 	done
 done

@@ -51,8 +51,7 @@ node_latency_ms() {
 }
 
 echo "Latency: $count impulses per point, ms; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-row bench quantum path "measured mean (min..max)" "graph delay (pw_time)" "node Latency param" "measured - param"
-row --- --- --- --- --- --- ---
+table_header
 for q in $quanta; do
 	# The quantum changes while the Xen node is suspended: a change while
 	# it plays makes it reopen (see the report of issue 8).
@@ -60,8 +59,9 @@ for q in $quanta; do
 	play_impulses "$XEN_SINK"
 	read -r mean lo hi delay <<<"$STATS"
 	param=$(node_latency_ms)
-	row latency "$q" "xen sink" "$mean ($lo..$hi)" "$delay" "$param" \
-		"$(awk -v a="$mean" -v b="$param" 'BEGIN { printf "%+.2f", a - b }')"
+	row "latency ms" "q=$q, impulse -> xen sink" "$mean ($lo..$hi)" \
+		"reported: Latency param $param, graph delay $delay" \
+		"measured - reported $(awk -v a="$mean" -v b="$param" 'BEGIN { printf "%+.2f", a - b }') (goal +/-1)"
 	[ "$q" != 256 ] || xen256=$mean
 	wait_stream_closed "$XEN_STREAM" 20
 done
@@ -75,8 +75,9 @@ _track $! pw-loopback
 wait_node bench-loop 10
 play_impulses bench-loop
 read -r lmean llo lhi ldelay <<<"$STATS"
-row latency 256 "module-loopback -> xen sink" "$lmean ($llo..$lhi)" "$ldelay" "-" \
-	"loopback adds $(awk -v a="$lmean" -v b="$xen256" 'BEGIN { printf "%.2f", a - b }')"
+row "latency ms" "q=256, impulse -> module-loopback -> xen sink" "$lmean ($llo..$lhi)" \
+	"graph delay $ldelay" \
+	"the loopback hop adds $(awk -v a="$lmean" -v b="$xen256" 'BEGIN { printf "%.2f", a - b }')"
 
 # The tunnel: a second PipeWire ("bench-a", with its own WirePlumber)
 # whose module-pulse-tunnel sink sends over TCP 127.0.0.1 to this
@@ -115,10 +116,10 @@ _wait_for 10 sh -c 'PIPEWIRE_REMOTE=bench-a pw-cli ls Node | grep -q "node.name 
 PIPEWIRE_REMOTE=bench-a pw-metadata -n settings 0 clock.force-quantum 256 >/dev/null
 play_impulses bench-tunnel PIPEWIRE_REMOTE=bench-a
 read -r tmean tlo thi tdelay <<<"$STATS"
-row latency 256 "pulse-tunnel (2nd PipeWire, TCP) -> xen sink" "$tmean ($tlo..$thi)" \
-	"$tdelay (bench-a's graph)" "-" \
-	"tunnel adds $(awk -v a="$tmean" -v b="$xen256" 'BEGIN { printf "%.2f", a - b }')"
-awk -v x="$xen256" -v t="$tmean" -v l="$lmean" 'BEGIN {
-	printf "xen sink latency %.2f ms = %.2fx what the tunnel adds (%.2f ms; goal <= 0.2x); loopback hop adds %.2f ms\n",
-		x, x / (t - x), t - x, l - x }'
+row "latency ms" "q=256, impulse -> pulse-tunnel (2nd PipeWire, TCP) -> xen sink" \
+	"$tmean ($tlo..$thi)" "graph delay $tdelay (bench-a's graph)" \
+	"the tunnel adds $(awk -v a="$tmean" -v b="$xen256" 'BEGIN { printf "%.2f", a - b }')"
+row "latency ms" "q=256, xen sink vs tunnel" "xen sink $xen256" \
+	"tunnel adds $(awk -v a="$tmean" -v b="$xen256" 'BEGIN { printf "%.2f", a - b }')" \
+	"$(awk -v x="$xen256" -v t="$tmean" 'BEGIN { printf "%.2fx", x / (t - x) }') (goal <= 0.2x)"
 set_quantum 0

@@ -19,12 +19,11 @@ field() {	# NAME KEY
 		split($i, kv, "="); if (kv[1] == k) print kv[2] } }' <<<"$out"
 }
 echo "Protocol costs: $rounds rounds each, microseconds; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '| %s | %s | %s | %s | %s | %s |\n' bench operation "mean (p50, p99)" \
-	reference "ref mean (p50, p99)" ratio
-printf '| --- | --- | --- | --- | --- | --- |\n'
+echo "| bench | point | measured | same-run reference | ratio / note |"
+echo "| --- | --- | --- | --- | --- |"
 for pair in "xensnd-write-round-trip pipe-round-trip" "xensnd-cur-pos-delivery pipe-one-way"; do
 	read -r ours ref <<<"$pair"
-	printf '| proto | %s | %s (%s, %s) | %s | %s (%s, %s) | %s |\n' \
+	printf '| protocol us | %s | %s (p50 %s, p99 %s) | %s %s (p50 %s, p99 %s) | %s |\n' \
 		"$ours" "$(field "$ours" mean_us)" "$(field "$ours" p50_us)" "$(field "$ours" p99_us)" \
 		"$ref" "$(field "$ref" mean_us)" "$(field "$ref" p50_us)" "$(field "$ref" p99_us)" \
 		"$(awk -v a="$(field "$ours" mean_us)" -v b="$(field "$ref" mean_us)" \

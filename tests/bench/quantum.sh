@@ -25,8 +25,7 @@ graph_xruns() {
 }
 
 echo "Smallest stable quantum: $n streams, $secs s each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-row bench quantum streams "xen: backend underruns" "xen: graph xruns" "null (ref): graph xruns"
-row --- --- --- --- --- ---
+table_header
 smallest=none
 stable=yes
 for q in $quanta; do
@@ -45,7 +44,9 @@ for q in $quanta; do
 	sleep "$secs"
 	r1=$(graph_xruns)
 	stop_streams
-	row quantum "$q" "$n" $((u1 - u0)) $((x1 - x0)) $((r1 - r0))
+	row "stable quantum" "q=$q, $n streams, $secs s" \
+		"xen sink: $((u1 - u0)) backend underruns, $((x1 - x0)) graph xruns" \
+		"null sink: $((r1 - r0)) graph xruns" "-"
 	# The smallest of an unbroken run of clean quanta from the top.
 	if [ "$stable" = yes ] && [ $((u1 - u0 + x1 - x0)) -eq 0 ]; then
 		smallest=$q
@@ -54,4 +55,4 @@ for q in $quanta; do
 	fi
 done
 set_quantum 0
-echo "smallest quantum with no xrun and no underrun (descending from the largest): $smallest"
+row "stable quantum" "smallest with none, $n streams" "xen sink: $smallest" "-" "goal: 64"
