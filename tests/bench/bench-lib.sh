@@ -6,6 +6,7 @@
 #   bench_stack                 sim + one playback card + backend + session,
 #                               and a null sink "ref-null" as the reference
 #   proc_cpu_ticks PID          utime+stime of PID (all threads), in ticks
+#   proc_switches PID           context switches of PID's threads so far
 #   set_quantum N               clock.force-quantum N (0: unforced)
 #   play_streams N TARGET FILE  N pw-play instances; their PIDs in PLAY_PIDS
 #   stop_streams                TERM them and wait
@@ -68,6 +69,13 @@ bench_stack() {
 proc_cpu_ticks() {
 	# Fields 14 and 15 (utime, stime) after the ")" that ends the name.
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# Each wake-up of a thread is a voluntary context switch: what a graph
+# cycle costs across processes, when the CPU is mostly in the kernel.
+proc_switches() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^(voluntary|nonvoluntary)_ctxt_switches/ { n += $2 } END { print n + 0 }'
 }
 
 set_quantum() {
