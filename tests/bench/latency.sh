@@ -94,7 +94,8 @@ PIPEWIRE_CORE=bench-a pipewire >>"$T/pipewire-a.log" 2>&1 &
 _track $! pipewire-bench-a
 _wait_for 10 env PIPEWIRE_REMOTE=bench-a pw-cli info 0 >/dev/null 2>&1 ||
 	fail "the second PipeWire (bench-a) did not come up"
-PIPEWIRE_REMOTE=bench-a wireplumber >>"$T/wireplumber-a.log" 2>&1 &
+# Our (maybe sanitized) plugin is in its config too: the same environment.
+PIPEWIRE_REMOTE=bench-a "${_daemon_env[@]}" wireplumber >>"$T/wireplumber-a.log" 2>&1 &
 _track $! wireplumber-bench-a
 cat >"$T/tunnel.conf" <<CONF
 context.spa-libs = { audio.convert.* = audioconvert/libspa-audioconvert
