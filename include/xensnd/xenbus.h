@@ -39,6 +39,21 @@ int xensnd_write_state(struct xs_handle *xs, xs_transaction_t t,
 		       const char *dir, enum xenbus_state state);
 
 /*
+ * Write <dir>/state = state, but only while <dir>/<guard> exists, in one
+ * transaction. The toolstack removes a whole device at once; without the
+ * guard, a state written just after that would recreate a removed device
+ * (and make the next attach fail with "already exists"). Each end guards
+ * with a key only the toolstack writes: "backend-id" in the frontend's
+ * directory, "frontend-id" in the backend's. 0, -ENOENT when the device
+ * is gone, or -errno.
+ */
+int xensnd_write_state_guarded(struct xs_handle *xs, const char *dir,
+			       const char *guard, enum xenbus_state state);
+/* The same for any key of dir. */
+int xensnd_write_guarded(struct xs_handle *xs, const char *dir,
+			 const char *guard, const char *key, const char *value);
+
+/*
  * A reader (config.h) over libxenstore, in transaction t (XBT_NULL for
  * none): pass &xr->reader to xensnd_card_cfg_read. The reader's callbacks
  * get only one data pointer, so the handle and transaction live in xr,

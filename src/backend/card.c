@@ -83,7 +83,10 @@ static void write_state(struct card *card, enum xenbus_state state)
 	 * and again: only real changes are written. */
 	if (xensnd_read_state(card->be->xs, XBT_NULL, card->be_path) == state)
 		return;
-	r = xensnd_write_state(card->be->xs, XBT_NULL, card->be_path, state);
+	r = xensnd_write_state_guarded(card->be->xs, card->be_path,
+				       "frontend-id", state);
+	if (r == -ENOENT)
+		return;		/* the toolstack removed the device: leave it gone */
 	if (r < 0)
 		be_log("%s: writing %s/state = %s failed: %s", card->name,
 		       card->be_path, xensnd_state_name(state), strerror(-r));
@@ -118,16 +121,30 @@ void card_free(struct card *card)
 	free(card);
 }
 
+/* The toolstack sets online = 0 before it removes a device (as libxl
+ * does): such a device gets no new connection, whatever its frontend does. */
+static bool going_offline(struct card *card)
+{
+	char *online = read_key(card->be->xs, card->be_path, "online");
+	bool offline = online != NULL && strcmp(online, "0") == 0;
+
+	free(online);
+	return offline;
+}
+
 static void init_wait(struct card *card)
 {
-	char path[160];
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", card->be_path,
-		 XENSND_FIELD_BE_VERSIONS);
-	if (!xs_write(card->be->xs, XBT_NULL, path, OUR_VERSIONS,
-		      strlen(OUR_VERSIONS)))
-		be_log("%s: writing %s failed: %s", card->name, path,
-		       strerror(errno));
+	if (going_offline(card))
+		return;
+	r = xensnd_write_guarded(card->be->xs, card->be_path, "frontend-id",
+				 XENSND_FIELD_BE_VERSIONS, OUR_VERSIONS);
+	if (r == -ENOENT)
+		return;		/* removed by the toolstack meanwhile */
+	if (r < 0)
+		be_log("%s: writing %s/%s failed: %s", card->name, card->be_path,
+		       XENSND_FIELD_BE_VERSIONS, strerror(-r));
 	write_state(card, XenbusStateInitWait);
 }
 

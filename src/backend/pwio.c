@@ -54,6 +54,10 @@ struct pwio_stream {
 	struct spa_ringbuffer ring;
 	uint8_t *data;
 	uint32_t size;			/* power of two */
+	/* The guest's volume, applied again whenever the node is (re)configured:
+	 * a control set before the format is negotiated does not stick. */
+	float volumes[SPA_AUDIO_MAX_CHANNELS];
+	uint32_t n_volumes;
 };
 
 bool pwio_available(void) { return true; }
@@ -146,8 +150,31 @@ done:
 	pw_stream_queue_buffer(s->stream, b);
 }
 
+/* PipeWire's thread, loop locked. */
+static void apply_volume(struct pwio_stream *s)
+{
+	if (s->n_volumes > 0)
+		pw_stream_set_control(s->stream, SPA_PROP_channelVolumes,
+				      s->n_volumes, s->volumes, 0);
+}
+
+static void on_param_changed(void *data, uint32_t id, const struct spa_pod *param)
+{
+	if (id == SPA_PARAM_Format && param != NULL)
+		apply_volume(data);
+}
+
+static void on_state_changed(void *data, enum pw_stream_state old,
+			     enum pw_stream_state state, const char *error)
+{
+	if (state == PW_STREAM_STATE_PAUSED || state == PW_STREAM_STATE_STREAMING)
+		apply_volume(data);
+}
+
 static const struct pw_stream_events stream_events = {
 	PW_VERSION_STREAM_EVENTS,
+	.state_changed = on_state_changed,
+	.param_changed = on_param_changed,
 	.process = on_process,
 };
 
@@ -185,12 +212,18 @@ struct pwio_stream *pwio_stream_new(struct pwio *pw, const char *name,
 	s->size = pow2_at_least(ring_bytes * 2);
 	s->data = malloc(s->size);
 	spa_ringbuffer_init(&s->ring);
+	/* Each guest stream is its own application to the session manager
+	 * (application.id): one guest's saved volume is never another's.
+	 * The guest owns its volume (SET_VOLUME), so WirePlumber should not
+	 * restore an old one over it. */
 	props = pw_properties_new(PW_KEY_MEDIA_TYPE, "Audio",
 				  PW_KEY_MEDIA_CATEGORY, capture ? "Capture" : "Playback",
-				  PW_KEY_MEDIA_ROLE, "Game",
 				  PW_KEY_NODE_NAME, name,
 				  PW_KEY_NODE_DESCRIPTION, description,
-				  PW_KEY_APP_NAME, "xensnd-backend", NULL);
+				  PW_KEY_MEDIA_NAME, description,
+				  PW_KEY_APP_NAME, "xensnd-backend",
+				  PW_KEY_APP_ID, name,
+				  "state.restore-props", "false", NULL);
 	if (s->data == NULL || props == NULL) {
 		pw_properties_free(props);
 		goto fail;
@@ -258,14 +291,14 @@ uint32_t pwio_stream_read(struct pwio_stream *s, uint8_t *out, uint32_t n)
 void pwio_stream_set_volume(struct pwio_stream *s, const int32_t *mdb,
 			    const uint8_t *mute, uint32_t channels)
 {
-	float vol[SPA_AUDIO_MAX_CHANNELS];
 	uint32_t n = SPA_MIN(channels, (uint32_t)SPA_AUDIO_MAX_CHANNELS);
 
+	pw_thread_loop_lock(s->pw->loop);
 	/* 0.001 dB to a linear factor; a muted channel is silent. */
 	for (uint32_t c = 0; c < n; c++)
-		vol[c] = mute[c] ? 0.0f : powf(10.0f, (float)mdb[c] / 20000.0f);
-	pw_thread_loop_lock(s->pw->loop);
-	pw_stream_set_control(s->stream, SPA_PROP_channelVolumes, n, vol, 0);
+		s->volumes[c] = mute[c] ? 0.0f : powf(10.0f, (float)mdb[c] / 20000.0f);
+	s->n_volumes = n;
+	apply_volume(s);
 	pw_thread_loop_unlock(s->pw->loop);
 }
 

@@ -78,6 +78,15 @@ struct stream {
 	uint64_t requests;
 	uint64_t errors;
 	uint64_t events;
+	/* The longest wait between two WRITEs while running (a stalled
+	 * guest shows here before it underruns), and the last WRITE's time. */
+	uint64_t max_write_gap_us;
+	uint64_t late_writes;		/* gaps over a period + LATE_WRITE_SLACK_NS */
+	/* Refusals logged in the current second, and those not logged. */
+	uint64_t refusal_window_ns;
+	uint32_t refusals_logged;
+	uint64_t refusals_unlogged;
+	uint64_t last_write_ns;
 };
 
 /*

@@ -267,6 +267,52 @@ static int in_transaction(struct xs_handle *xs, txn_step step, void *data)
 	return -EAGAIN;
 }
 
+struct guarded_write_args {
+	const char *dir;
+	const char *guard;
+	const char *key;
+	const char *value;
+};
+
+static int guarded_write_step(struct xs_handle *xs, xs_transaction_t t,
+			      void *data)
+{
+	const struct guarded_write_args *a = data;
+	char path[XB_PATH_MAX];
+	unsigned int len;
+	char *guard;
+	int res = make_path(path, a->dir, a->guard);
+
+	if (res < 0)
+		return res;
+	guard = xs_read(xs, t, path, &len);
+	if (guard == NULL)
+		return errno ? -errno : -EIO;
+	free(guard);
+	if ((res = make_path(path, a->dir, a->key)) < 0)
+		return res;
+	if (!xs_write(xs, t, path, a->value, strlen(a->value)))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int xensnd_write_guarded(struct xs_handle *xs, const char *dir,
+			 const char *guard, const char *key, const char *value)
+{
+	struct guarded_write_args args = { dir, guard, key, value };
+
+	return in_transaction(xs, guarded_write_step, &args);
+}
+
+int xensnd_write_state_guarded(struct xs_handle *xs, const char *dir,
+			       const char *guard, enum xenbus_state state)
+{
+	char value[12];
+
+	snprintf(value, sizeof(value), "%d", (int)state);
+	return xensnd_write_guarded(xs, dir, guard, "state", value);
+}
+
 struct publish_args {
 	const char *card_path;
 	const struct xensnd_card_cfg *cfg;

@@ -58,9 +58,7 @@ struct hub {
 	/* One bit per domain id: introduced and not yet destroyed. */
 	unsigned char domains[(XENSIM_MAX_DOMID + 7) / 8];
 	struct xs_server *xs;
-#ifdef HAVE_HYPERVISOR
 	struct hv_server *hv;
-#endif
 };
 
 /* ---- the loop ---- */
@@ -210,14 +208,12 @@ static int introduce(struct hub *hub, uint32_t domid, char *err, size_t size)
 {
 	int ret = 0;
 
-#ifdef HAVE_HYPERVISOR
 	ret = hv_server_introduce(hub->hv, domid);
 	if (ret < 0) {
 		snprintf(err, size, "hypervisor part cannot create dom%u: %s",
 			 domid, strerror(-ret));
 		return ret;
 	}
-#endif
 	ret = xs_server_introduce(hub->xs, domid);
 	if (ret < 0) {
 		snprintf(err, size, "XenStore cannot create dom%u: %s", domid,
@@ -231,9 +227,7 @@ static int introduce(struct hub *hub, uint32_t domid, char *err, size_t size)
 static void destroy(struct hub *hub, uint32_t domid)
 {
 	xs_server_release(hub->xs, domid);
-#ifdef HAVE_HYPERVISOR
 	hv_server_release(hub->hv, domid);
-#endif
 	domain_mark(hub, domid, false);
 	domain_rmdir(hub, domid);
 	hub_log(hub, "hub: dom%u destroyed", domid);
@@ -505,13 +499,11 @@ static int start_parts(struct hub *hub)
 		fprintf(stderr, "xensim: out of memory starting XenStore\n");
 		return -1;
 	}
-#ifdef HAVE_HYPERVISOR
 	hub->hv = hv_server_new(hub);
 	if (!hub->hv) {
 		fprintf(stderr, "xensim: cannot start the hypervisor part\n");
 		return -1;
 	}
-#endif
 	if (introduce(hub, 0, err, sizeof(err)) < 0) {
 		fprintf(stderr, "xensim: %s\n", err);
 		return -1;
@@ -525,9 +517,7 @@ static void hub_free(struct hub *hub)
 
 	if (hub->xs) {
 		xs_server_free(hub->xs);
-#ifdef HAVE_HYPERVISOR
 		hv_server_free(hub->hv);
-#endif
 		for (uint32_t domid = 0; domid < XENSIM_MAX_DOMID; domid++)
 			if (domain_exists(hub, domid))
 				domain_rmdir(hub, domid);

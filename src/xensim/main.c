@@ -17,9 +17,7 @@
 
 #include "hub.h"
 #include "hub-main.h"
-#ifdef HAVE_TOOLSTACK
 #include "toolstack/toolstack.h"
-#endif
 
 #ifndef XENSIM_INSTALL_LIBDIR
 #error "meson defines XENSIM_INSTALL_LIBDIR (where the shim libraries go)"
@@ -399,7 +397,6 @@ static const char *strip_dir_option(int *argc, char **argv)
 
 static int cmd_toolstack(int argc, char **argv)
 {
-#ifdef HAVE_TOOLSTACK
 	const char *opt_dir = strip_dir_option(&argc, argv);
 	char *dir = resolve_dir(opt_dir);
 	int ret;
@@ -415,12 +412,6 @@ static int cmd_toolstack(int argc, char **argv)
 	if (ret)
 		return ret;
 	return toolstack_main(argc, argv);
-#else
-	(void)strip_dir_option;
-	fprintf(stderr, "xensim: %s: this xensim was built without the "
-		"toolstack part\n", argv[0]);
-	return 1;
-#endif
 }
 
 int main(int argc, char **argv)

@@ -14,7 +14,10 @@ for prog in pipewire wireplumber pw-cli pw-dump pw-record python3; do
 done
 [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || skip "no D-Bus session bus (dbus-run-session)"
 export XDG_RUNTIME_DIR=$DIR/run PIPEWIRE_RUNTIME_DIR=$DIR/run
-mkdir -p "$XDG_RUNTIME_DIR"
+# WirePlumber keeps restored stream volumes and default nodes in its state
+# directory: a private one, so no other run's saved volume overrides ours.
+export XDG_STATE_HOME=$DIR/state-home XDG_CONFIG_HOME=$DIR/config-home
+mkdir -p "$XDG_RUNTIME_DIR" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME"
 chmod 700 "$XDG_RUNTIME_DIR"
 pipewire >"$DIR/pipewire.log" 2>&1 &
 BG_PIDS+=("$!")
@@ -50,11 +53,17 @@ for o in json.load(sys.stdin):
 }
 # -6 dB is 0.501 linear; the muted channel is 0.
 # WirePlumber links the node first; on a loaded machine that takes a while.
-wait_for "the node shows the guest's volume" 'test "$(node_volumes | tail -n 1)" = "0.501,0.000"' 15000
+if ! (wait_for "the node shows the guest's volume" 'test "$(node_volumes | tail -n 1)" = "0.501,0.000"' 15000); then
+	echo "--- node volumes: $(node_volumes | tr '\n' ' ')" >&2
+	pw-link -l >&2 || true
+	pw-dump 2>/dev/null | grep -c dom1-vsnd0 >&2 || true
+	tail -n 20 "$DIR/wireplumber.log" >&2
+	fail "the guest's volume did not reach the node"
+fi
 ok "the stream is a PipeWire node; volume -6 dB and a muted channel reached it"
 kill -USR1 "$FRONT"	# ends its hold: it unmutes and closes
 wait "$FRONT" || fail "volume round trip"
-wait_for "the node is gone after CLOSE" '! pw-dump 2>/dev/null | grep -q dom1-vsnd0-pcm0-stream0'
+wait_for "the node is gone after CLOSE" '! pw-dump 2>/dev/null | grep dom1-vsnd0-pcm0-stream0 >/dev/null'
 ok "CLOSE removes the node"
 
 # The samples reach the sink: record its monitor while the guest plays.

@@ -8,7 +8,6 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-require_pcm_nodes
 start_sim
 xensim exec --dir "$SIM" --domid 2 -- true || fail "cannot create domain 2"
 dev=$(xensim vsnd-attach --dir "$SIM" --backend-domid 2 "$GUEST" "${CARD_ITEMS[@]}") ||

@@ -9,7 +9,6 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-require_pcm_nodes
 start_sim
 start_backend
 start_session

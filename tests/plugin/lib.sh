@@ -5,7 +5,6 @@
 #
 # Source it from a test (set -euo pipefail first), then:
 #   stack_init                    temp dir, private env, cleanup trap
-#   require_pcm_nodes             skip unless the plugin has the PCM factories
 #   start_sim                     the xensim hub
 #   attach_card [ITEM...]         vsnd-attach for guest 1; prints the dev-id
 #   detach_card DEV-ID            vsnd-detach it (waits for the guest to close)
@@ -194,16 +193,6 @@ stack_init() {
 	_set_daemon_env
 }
 
-# The node tests need the PCM factories, which land from another branch:
-# until the plugin has them, those tests cannot run (skipped, not passed).
-require_pcm_nodes() {
-	local loader=$XENSND_BUILD_ROOT/tests/plugin/spa-load
-	local plugin=$XENSND_BUILD_ROOT/spa/plugins/xensnd/libspa-xensnd.so
-	"$loader" "$plugin" has api.xensnd.pcm.sink &&
-		"$loader" "$plugin" has api.xensnd.pcm.source ||
-		skip "libspa-xensnd has no api.xensnd.pcm.sink/source factories yet"
-}
-
 # Poll CMD... every 0.1 s until it succeeds; 1 after SECONDS.
 _wait_for() {
 	local seconds=$1 end
@@ -293,7 +282,7 @@ restart_wireplumber() {
 }
 
 _no_xensnd_nodes() {
-	! node_names | grep -q '^xensnd_'
+	! node_names | grep '^xensnd_' >/dev/null
 }
 
 start_stack() {
@@ -306,7 +295,7 @@ node_names() {
 }
 
 _has_node() {
-	node_names | grep -qxF "$1"
+	node_names | grep -xF "$1" >/dev/null
 }
 
 _has_no_node() {
@@ -340,7 +329,7 @@ device_names() {
 }
 
 _has_device() {
-	device_names | grep -qxF "$1"
+	device_names | grep -xF "$1" >/dev/null
 }
 
 _has_no_device() {
@@ -363,7 +352,7 @@ node_info() {
 	local id
 	id=$(pw-cli ls Node | awk -v name="$1" '
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
-		$0 ~ "node.name = \"" name "\"" { print id; exit }')
+		$0 ~ "node.name = \"" name "\"" && !found { print id; found = 1 }')
 	[ -n "$id" ] || fail "no node $1"
 	pw-cli info "$id"
 }

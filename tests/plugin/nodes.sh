@@ -8,7 +8,6 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-require_pcm_nodes
 start_sim
 dev=$(attach_card "${CARD_ITEMS[@]}")
 [ "$dev" = 0 ] || fail "first card got dev-id $dev, expected 0"

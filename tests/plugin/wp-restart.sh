@@ -8,7 +8,6 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-require_pcm_nodes
 start_sim
 attach_card "${CARD_ITEMS[@]}" >/dev/null
 start_backend

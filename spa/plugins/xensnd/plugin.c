@@ -13,18 +13,10 @@ int spa_handle_factory_enum(const struct spa_handle_factory **factory,
 			    uint32_t *index)
 {
 	static const struct spa_handle_factory *const factories[] = {
-#ifdef HAVE_XENSND_MONITOR
 		&xensnd_enum_factory,
-#endif
-#ifdef HAVE_XENSND_DEVICE
 		&xensnd_device_factory,
-#endif
-#ifdef HAVE_XENSND_SINK
 		&xensnd_pcm_sink_factory,
-#endif
-#ifdef HAVE_XENSND_SOURCE
 		&xensnd_pcm_source_factory,
-#endif
 	};
 
 	spa_return_val_if_fail(factory != NULL, -EINVAL);
