@@ -175,6 +175,17 @@ int main(int argc, char **argv)
 	if (load_input(&opts, &input, &be.input_sndif) < 0)
 		return EXIT_USAGE;
 	be.input = opts.input_file ? &input : NULL;
+	if (opts.impulse_log != NULL) {
+		/* Line-buffered: a benchmark reads each line as it is written. */
+		be.impulse_log = fopen(opts.impulse_log, "ae");
+		if (be.impulse_log == NULL) {
+			fprintf(stderr, "xensnd-backend: --impulse-log %s: %s\n",
+				opts.impulse_log, strerror(errno));
+			wav_file_free(&input);
+			return EXIT_USAGE;
+		}
+		setvbuf(be.impulse_log, NULL, _IOLBF, 0);
+	}
 	be.loop = &loop;
 	if (loop_init(&loop) < 0)
 		goto out;
@@ -212,5 +223,7 @@ out:
 		xs_close(be.xs);
 	loop_fini(&loop);
 	wav_file_free(&input);
+	if (be.impulse_log)
+		fclose(be.impulse_log);
 	return code;
 }

@@ -161,12 +161,54 @@ static void consume(struct stream *s, uint64_t frames)
 	s->position += n;
 }
 
+/* Whether the queued frame at index f (from q_head) has a non-zero octet. */
+static bool frame_sounds(const struct stream *s, uint64_t f)
+{
+	uint32_t at = (uint32_t)((s->q_head + f * s->frame_bytes) % s->buffer_sz);
+
+	for (uint32_t b = 0; b < s->frame_bytes; b++)
+		if (s->queue[(at + b) % s->buffer_sz] != 0)
+			return true;
+	return false;
+}
+
+/*
+ * --impulse-log: a line for each sounding frame that follows the OPEN or
+ * at least IMPULSE_SILENCE_DIVISOR-th of a second of silence, with the
+ * time at which the device clock plays it; `first_clock_frame` is the
+ * clock's count at the first of the frames about to be consumed. The time
+ * is the clock's (CLOCK_MONOTONIC), not the moment the timer ran, so the
+ * figure does not include this process's wake-up lateness.
+ */
+#define IMPULSE_SILENCE_DIVISOR	10	/* 100 ms */
+
+static void log_impulses(struct stream *s, uint64_t first_clock_frame,
+			 uint64_t frames)
+{
+	uint64_t silence = s->rate / IMPULSE_SILENCE_DIVISOR;
+
+	for (uint64_t f = 0; f < frames; f++) {
+		if (!frame_sounds(s, f)) {
+			s->silent_frames++;
+			continue;
+		}
+		if (s->silent_frames >= silence)
+			fprintf(s->be->impulse_log, "impulse %s open=%u frame=%" PRIu64
+				" time_ns=%" PRIu64 "\n", s->wav_base, s->opens,
+				s->position / s->frame_bytes + f,
+				device_clock_time_of(&s->clock, first_clock_frame + f));
+		s->silent_frames = 0;
+	}
+}
+
 static void update_playback(struct stream *s, uint64_t want)
 {
 	uint64_t queued = s->q_len / s->frame_bytes;
 	uint64_t take = want < queued ? want : queued;
 	bool emptied = take > 0 && take == queued;
 
+	if (s->be->impulse_log != NULL && !s->cfg->capture)
+		log_impulses(s, s->device_frames - want, take);
 	consume(s, take);
 	if (take > 0)
 		s->started_consuming = true;
@@ -376,6 +418,7 @@ static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
 	s->q_head = s->q_len = 0;
 	s->read_frames = s->reported_frames = 0;
 	s->in_underrun = s->in_overrun = s->started_consuming = false;
+	s->silent_frames = UINT64_MAX / 2;	/* an OPEN counts as silence */
 	s->opens++;
 	return 0;
 }
@@ -405,6 +448,30 @@ static int check_opened(const struct stream *s, bool capture, char *err)
 	return 0;
 }
 
+/* A guest whose WRITEs come more than this late (after a period's worth
+ * of time) has stalled: 10 ms, the budget of a desktop audio cycle. */
+#define LATE_WRITE_SLACK_NS	10000000ull
+
+/* Only while running: before START and after STOP the guest may rest. */
+static void note_write_gap(struct stream *s, uint64_t now)
+{
+	uint64_t gap, period_ns;
+
+	if (s->run != RUN_RUNNING) {
+		s->last_write_ns = 0;
+		return;
+	}
+	if (s->last_write_ns != 0) {
+		gap = now - s->last_write_ns;
+		period_ns = (uint64_t)s->period_sz / s->frame_bytes * 1000000000ull / s->rate;
+		if (gap / 1000 > s->max_write_gap_us)
+			s->max_write_gap_us = gap / 1000;
+		if (gap > period_ns + LATE_WRITE_SLACK_NS)
+			s->late_writes++;
+	}
+	s->last_write_ns = now;
+}
+
 static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 {
 	uint32_t tail, first;
@@ -432,6 +499,7 @@ static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 	memcpy(s->queue + tail, s->buf.data + rw->offset, first);
 	memcpy(s->queue, s->buf.data + rw->offset + first, rw->length - first);
 	s->q_len += rw->length;
+	note_write_gap(s, monotonic_ns());
 	return 0;
 }
 
@@ -509,6 +577,10 @@ static int do_control(struct stream *s, const struct xensnd_req *req, char *err)
 	uint8_t *at;
 	int r;
 
+	if (s->be->opts->no_volume) {
+		snprintf(err, ERR_MAX, "volume control is off (--no-volume)");
+		return -EINVAL;
+	}
 	if (!s->opened) {
 		snprintf(err, ERR_MAX, "stream is not open (OPEN first)");
 		return -EINVAL;
@@ -567,6 +639,7 @@ static int do_trigger(struct stream *s, uint8_t type, char *err)
 		s->q_head = 0;
 	}
 	s->run = next;
+	s->last_write_ns = 0;	/* a gap spans WRITEs of one run only */
 	arm_timer(s);
 	return 0;
 }
@@ -593,6 +666,36 @@ static int dispatch(struct stream *s, const struct xensnd_req *req,
 	return -EOPNOTSUPP;
 }
 
+/*
+ * A guest can send a ring of bad requests per notification, forever: one
+ * log line each would let it fill the host's disk. So at most
+ * REFUSALS_LOGGED_PER_SECOND lines a second per stream, then one line
+ * saying how many were not logged.
+ */
+#define REFUSALS_LOGGED_PER_SECOND	100
+
+static void log_refusal(struct stream *s, const struct xensnd_req *req, int32_t status,
+			const char *err)
+{
+	uint64_t now = monotonic_ns();
+
+	if (now - s->refusal_window_ns >= 1000000000ull) {
+		if (s->refusals_unlogged > 0)
+			be_log("%s: %" PRIu64 " more requests refused in the last second "
+			       "(not logged one by one)", s->name, s->refusals_unlogged);
+		s->refusal_window_ns = now;
+		s->refusals_logged = 0;
+		s->refusals_unlogged = 0;
+	}
+	if (s->refusals_logged >= REFUSALS_LOGGED_PER_SECOND) {
+		s->refusals_unlogged++;
+		return;
+	}
+	s->refusals_logged++;
+	be_log("%s: %s (id %u) refused with %d: %s", s->name,
+	       xensnd_op_name(req->operation), req->id, status, err);
+}
+
 static void handle_request(struct stream *s, const struct xensnd_req *req,
 			   struct xensnd_resp *resp)
 {
@@ -605,15 +708,16 @@ static void handle_request(struct stream *s, const struct xensnd_req *req,
 	s->requests++;
 	if (r < 0) {
 		s->errors++;
-		be_log("%s: %s (id %u) refused with %d: %s", s->name,
-		       xensnd_op_name(req->operation), req->id, resp->status, err);
+		log_refusal(s, req, resp->status, err);
 	} else if (s->be->opts->verbose) {
 		be_log("%s: %s (id %u) ok", s->name, xensnd_op_name(req->operation),
 		       req->id);
 	}
 	backend_state_changed(s->be);
-	/* Tests read volume and state changes right after the reply. */
-	if (req->operation != XENSND_OP_WRITE && req->operation != XENSND_OP_READ)
+	/* Tests read volume and state changes right after the reply. A
+	 * refusal changed nothing but a counter: the main loop writes it
+	 * within 100 ms, and a flood of them costs no file write each. */
+	if (r == 0 && req->operation != XENSND_OP_WRITE && req->operation != XENSND_OP_READ)
 		backend_state_flush(s->be, true);
 }
 
@@ -766,6 +870,7 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 "buffer=%u period=%u position=%" PRIu64 " clock=%" PRIu64 " queued=%u "
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
+		 " max_write_gap_us=%" PRIu64 " late_writes=%" PRIu64
 		 " timer_stalls=%" PRIu64 " volume=%s mute=%s",
 		 s->wav_base, s->cfg->capture ? "c" : "p",
 		 s->opened ? run_state_name(s->run) : "closed",
@@ -773,5 +878,5 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
 		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
-		 s->timer_stalls, ch ? vol : "-", ch ? mute : "-");
+		 s->max_write_gap_us, s->late_writes, s->timer_stalls, ch ? vol : "-", ch ? mute : "-");
 }

@@ -58,6 +58,7 @@ struct stream {
 	uint32_t q_head;
 	uint32_t q_len;
 	bool started_consuming;
+	uint64_t silent_frames;		/* --impulse-log: silence played before */
 	bool in_underrun;
 	/* Capture: frames produced by the clock and already READ. */
 	uint64_t read_frames;
@@ -80,6 +81,15 @@ struct stream {
 	uint64_t requests;
 	uint64_t errors;
 	uint64_t events;
+	/* The longest wait between two WRITEs while running (a stalled
+	 * guest shows here before it underruns), and the last WRITE's time. */
+	uint64_t max_write_gap_us;
+	uint64_t late_writes;		/* gaps over a period + LATE_WRITE_SLACK_NS */
+	/* Refusals logged in the current second, and those not logged. */
+	uint64_t refusal_window_ns;
+	uint32_t refusals_logged;
+	uint64_t refusals_unlogged;
+	uint64_t last_write_ns;
 	/* The clock timer's last expiry (or the TRIGGER that started it). */
 	uint64_t timer_ns;
 	uint64_t timer_stalls;

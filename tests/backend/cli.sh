@@ -2,7 +2,7 @@
 # The command line: --help, usage errors (exit 2), no XenStore (exit 1).
 NO_XENSIM=1	# needs no hub: the backend alone
 source "$(dirname "$0")/lib.sh"
-xensnd-backend --help | grep -q -- "--output-dir DIR" || fail "--help"
+xensnd-backend --help | grep -- "--output-dir DIR" >/dev/null || fail "--help"
 ok "--help"
 for args in "--bogus" "--channels 3:2" "--formats gsm" "--rates 44100,x" \
 	"--clock-drift 200000" "--period-frames :x" "stray" \

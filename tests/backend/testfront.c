@@ -13,6 +13,8 @@
  *             --set V,V,... [--mute M,M,...] [--hold-ms MS]
  *   testfront [--dev D] bad S [--format F --rate R --channels C]
  *   testfront [--dev D] connect [--hold-ms MS]
+ *   testfront [--dev D] hostile S RULE --format F --rate R --channels C
+ *             (RULE: see cmd_hostile; exit 0 when refused or survived)
  *
  * --hold-ms keeps the card (and for volume, the stream) open that long,
  * or until SIGUSR1.
@@ -851,6 +853,306 @@ static int cmd_bad(struct front *f, struct tracker *t, const struct args *a)
 	return failures ? 1 : 0;
 }
 
+/* ---- a hostile guest: what bad.sh does not try ---- */
+
+/*
+ * One rule per run (`testfront hostile S RULE`): page directories that
+ * loop, are too long, or name pages the backend was never granted;
+ * requests after CLOSE; floods of requests and notifications; a guest
+ * that never consumes events; random requests; a request producer a
+ * ring ahead. Each must be refused or survived; the backend must go on
+ * serving (checked by the script, with another guest playing).
+ */
+#define FOREIGN_DOMID_OFFSET	42	/* a domain that is not the backend */
+
+struct hostile_ctx {
+	struct front *f;
+	struct tracker *t;
+	const struct args *a;
+	uint32_t fb;
+};
+
+static int hostile_open(struct hostile_ctx *c, struct xensnd_front_buffer *buf,
+			grant_ref_t dir_ref)
+{
+	struct xensnd_req req;
+	uint32_t period = buf->size / 4 / c->fb * c->fb;
+
+	xensnd_req_open(&req, c->a->rate, (uint8_t)c->a->format,
+			(uint8_t)c->a->channels, buf->size, dir_ref, period);
+	return request(c->t, &req);
+}
+
+/* A page granted to some domain that is not the backend (or to it). */
+static void *share_one(struct hostile_ctx *c, domid_t to, grant_ref_t *ref)
+{
+	void *p = xengntshr_share_pages(c->f->gntshr, to, 1, ref, 0);
+
+	if (p != NULL)
+		memset(p, 0, XENSND_PAGE_SIZE);
+	return p;
+}
+
+/* Every directory rule; the status of the OPEN (expected negative). */
+static int hostile_dir(struct hostile_ctx *c, const char *rule)
+{
+	bool two_pages = !strcmp(rule, "dir-loop-2");
+	uint32_t size = two_pages ? (XENSND_PAGEDIR_REFS_PER_PAGE + 8) * XENSND_PAGE_SIZE
+				  : 4 * XENSND_PAGE_SIZE;
+	domid_t foreign = (domid_t)(c->f->backend + FOREIGN_DOMID_OFFSET);
+	struct xensnd_front_buffer buf;
+	struct xensnd_page_directory *dir;
+	grant_ref_t ref = 0, first;
+	void *extra = NULL;
+	int status;
+
+	if (open_buffer(c->f, &buf, size) < 0)
+		return 1;
+	dir = buf.dir;
+	first = buf.dir_refs[0];
+	if (!strcmp(rule, "dir-loop"))
+		dir->gref_dir_next_page = buf.dir_refs[0];	/* itself */
+	else if (two_pages)	/* page 1 leads back to page 0 */
+		((struct xensnd_page_directory *)((uint8_t *)buf.dir +
+			XENSND_PAGE_SIZE))->gref_dir_next_page = buf.dir_refs[0];
+	else if (!strcmp(rule, "dir-long")) {
+		extra = share_one(c, c->f->backend, &ref);
+		dir->gref_dir_next_page = ref;	/* one page more than needed */
+	} else if (!strcmp(rule, "dir-foreign")) {
+		extra = share_one(c, foreign, &ref);
+		if (extra)
+			memcpy(extra, buf.dir, XENSND_PAGE_SIZE);
+		first = ref;
+	} else if (!strcmp(rule, "buf-foreign")) {
+		extra = share_one(c, foreign, &ref);
+		dir->gref[1] = ref;
+	} else if (!strcmp(rule, "buf-ref0"))
+		dir->gref[2] = 0;
+	else if (!strcmp(rule, "buf-ungranted"))
+		dir->gref[3] = 0xfff0;
+	if ((strstr(rule, "long") || strstr(rule, "foreign")) && extra == NULL) {
+		fail("%s", "sharing the extra page", -errno);
+		xensnd_front_buffer_free(&buf);
+		return 1;
+	}
+	status = hostile_open(c, &buf, first);
+	if (status == 0)
+		send_simple(c->t, XENSND_OP_CLOSE, 0, 0);
+	if (extra)
+		xengntshr_unshare(c->f->gntshr, extra, 1);
+	xensnd_front_buffer_free(&buf);
+	return status;
+}
+
+/* WRITE, TRIGGER and CLOSE after a CLOSE: the first refused is returned. */
+static int hostile_after_close(struct hostile_ctx *c)
+{
+	struct xensnd_front_buffer buf;
+	int s[3], r;
+
+	if (open_buffer(c->f, &buf, 4 * XENSND_PAGE_SIZE) < 0)
+		return 1;
+	r = hostile_open(c, &buf, buf.dir_refs[0]);
+	if (r == 0)
+		r = send_simple(c->t, XENSND_OP_CLOSE, 0, 0);
+	if (r != 0) {
+		fail("%s", "the good OPEN/CLOSE", r);
+		xensnd_front_buffer_free(&buf);
+		return 1;
+	}
+	s[0] = send_simple(c->t, XENSND_OP_WRITE, 0, c->fb);
+	s[1] = send_trigger(c->t, XENSND_OP_TRIGGER_START);
+	s[2] = send_simple(c->t, XENSND_OP_CLOSE, 0, 0);
+	printf("after CLOSE: WRITE %d, TRIGGER %d, CLOSE %d\n", s[0], s[1], s[2]);
+	xensnd_front_buffer_free(&buf);
+	return s[0] < 0 && s[1] < 0 && s[2] < 0 ? -EINVAL : 0;
+}
+
+/* Take every response there is; count the refused ones. */
+static int drain_responses(struct tracker *t, unsigned *answered, unsigned *refused)
+{
+	struct xensnd_resp resp[XENSND_RING_SIZE];
+	int n = xensnd_front_ring_responses(&t->ch->ring, resp, XENSND_RING_SIZE);
+
+	if (n < 0) {
+		fprintf(stderr, "testfront: bad response: %s\n", t->ch->ring.error);
+		return n;
+	}
+	for (int i = 0; i < n; i++)
+		*refused += resp[i].status < 0;
+	*answered += (unsigned)n;
+	return n;
+}
+
+/* n requests made by make(), as fast as the ring takes them. */
+static int flood(struct hostile_ctx *c, unsigned n, bool random_bytes)
+{
+	uint64_t t0 = now_ns(), deadline = t0 + 20000000000ull;
+	unsigned sent = 0, answered = 0, refused = 0;
+
+	while (answered < n && now_ns() < deadline) {
+		bool notify = false, any = false;
+
+		while (sent < n && xensnd_front_ring_can_push(&c->t->ch->ring)) {
+			struct xensnd_req req;
+
+			if (random_bytes)
+				for (size_t k = 0; k < sizeof(req); k++)
+					((uint8_t *)&req)[k] = (uint8_t)rand();
+			else
+				xensnd_req_rw(&req, XENSND_OP_WRITE, 0, c->fb);
+			if (xensnd_front_ring_push(&c->t->ch->ring, &req, &notify) < 0)
+				break;
+			any = true;
+			sent++;
+		}
+		if (any)
+			xensnd_front_channel_notify(c->t->ch);
+		if (drain_responses(c->t, &answered, &refused) < 0)
+			return 1;
+		if (answered < sent)
+			wait_activity(c->t, 10, NULL);
+	}
+	printf("flood: %u requests sent, %u answered, %u refused, %.0f per second\n",
+	       sent, answered, refused,
+	       answered * 1e9 / (double)(now_ns() - t0 + 1));
+	if (answered != n) {
+		fprintf(stderr, "testfront: only %u of %u requests answered\n", answered, n);
+		return 1;
+	}
+	/* Random requests may be valid ones; a WRITE on a closed stream never is. */
+	return random_bytes || refused == n ? 0 : 1;
+}
+
+static int notify_flood(struct hostile_ctx *c, unsigned n)
+{
+	uint64_t t0 = now_ns();
+	struct xensnd_query_hw_param q = { 0 };
+	struct xensnd_req req;
+	int r;
+
+	for (unsigned i = 0; i < n; i++)
+		xensnd_front_channel_notify(c->t->ch);
+	printf("notify flood: %u notifications in %.0f ms\n", n,
+	       (double)(now_ns() - t0) / 1e6);
+	/* Still served. */
+	xensnd_req_hw_param_query(&req, &q);
+	r = request(c->t, &req);
+	return r == 0 || r == -EINVAL ? 0 : 1;
+}
+
+/*
+ * Play for ms without ever taking an event: the event page fills and
+ * stays full. WRITEs are answered all the same.
+ */
+static int never_consume(struct hostile_ctx *c, unsigned ms)
+{
+	struct xensnd_front_buffer buf;
+	struct xensnd_event_page *page = c->t->ch->ring.evt_page;
+	uint32_t period = 4 * XENSND_PAGE_SIZE / 4 / c->fb * c->fb;
+	uint64_t end, queued = 0, t0;
+	unsigned answered = 0, refused = 0, sent = 0;
+	int r;
+
+	if (open_buffer(c->f, &buf, 4 * XENSND_PAGE_SIZE) < 0)
+		return 1;
+	r = hostile_open(c, &buf, buf.dir_refs[0]);
+	if (r == 0)
+		r = send_trigger(c->t, XENSND_OP_TRIGGER_START);
+	if (r != 0) {
+		xensnd_front_buffer_free(&buf);
+		return 1;
+	}
+	t0 = now_ns();
+	end = t0 + (uint64_t)ms * 1000000u;
+	while (now_ns() < end) {
+		uint64_t played = (now_ns() - t0) * c->a->rate / 1000000000u * c->fb;
+		struct pollfd pfd = { .fd = xensnd_front_channel_fd(c->t->ch), .events = POLLIN };
+		bool resp, evt, notify = false;
+		struct xensnd_req req;
+
+		/* Keep about two periods queued, by our own clock. */
+		if (queued < played + 2 * period &&
+		    xensnd_front_ring_can_push(&c->t->ch->ring)) {
+			xensnd_req_rw(&req, XENSND_OP_WRITE, (uint32_t)(queued % buf.size), period);
+			if (xensnd_front_ring_push(&c->t->ch->ring, &req, &notify) >= 0) {
+				xensnd_front_channel_notify(c->t->ch);
+				queued += period;
+				sent++;
+			}
+		}
+		poll(&pfd, 1, 5);
+		xensnd_front_channel_pending(c->t->ch, &resp, &evt);
+		if (drain_responses(c->t, &answered, &refused) < 0)
+			break;
+	}
+	printf("never consumed: %u WRITEs, %u answered, %u refused; event page "
+	       "in_prod %u in_cons %u\n", sent, answered, refused,
+	       page->in_prod, page->in_cons);
+	r = (page->in_prod - page->in_cons == XENSND_IN_RING_LEN - 1 ||
+	     page->in_prod - page->in_cons == XENSND_IN_RING_LEN) && answered > 0 ? 0 : 1;
+	/* Now take them, and stop cleanly. */
+	send_trigger(c->t, XENSND_OP_TRIGGER_STOP);
+	send_simple(c->t, XENSND_OP_CLOSE, 0, 0);
+	xensnd_front_buffer_free(&buf);
+	return r;
+}
+
+/* req_prod two rings ahead: the backend must drop the card, not read on. */
+static int req_prod_ahead(struct hostile_ctx *c)
+{
+	struct xen_sndif_front_ring *ring = &c->t->ch->ring.ring;
+
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* the ring before the index */
+	ring->sring->req_prod = ring->req_prod_pvt + 2 * RING_SIZE(ring);
+	xensnd_front_channel_notify(c->t->ch);
+	for (int i = 0; i < TIMEOUT_MS / 20; i++) {
+		if (back_state(c->f) >= XenbusStateClosing) {
+			printf("req_prod ahead: the backend went %s\n",
+			       xensnd_state_name(back_state(c->f)));
+			return 0;
+		}
+		sleep_ms(20);
+	}
+	fprintf(stderr, "testfront: the backend did not close after req_prod ran ahead\n");
+	return 1;
+}
+
+static int cmd_hostile(struct front *f, struct tracker *t, const struct args *a)
+{
+	static const char *const dir_rules[] = {
+		"dir-loop", "dir-loop-2", "dir-long", "dir-foreign", "buf-foreign",
+		"buf-ref0", "buf-ungranted",
+	};
+	struct hostile_ctx c = { .f = f, .t = t, .a = a };
+	const char *rule = a->file;
+
+	c.fb = xensnd_frame_bytes((unsigned)a->format, a->channels);
+	if (c.fb == 0 || rule == NULL)
+		return 1;
+	for (size_t i = 0; i < sizeof(dir_rules) / sizeof(*dir_rules); i++)
+		if (!strcmp(rule, dir_rules[i])) {
+			int s = hostile_dir(&c, rule);
+
+			printf("%-16s status %d\n", rule, s);
+			return s < 0 ? 0 : 1;
+		}
+	if (!strcmp(rule, "after-close"))
+		return hostile_after_close(&c) < 0 ? 0 : 1;
+	if (!strcmp(rule, "req-flood"))
+		return flood(&c, 20000, false);
+	if (!strcmp(rule, "req-garbage"))
+		return flood(&c, 2000, true);
+	if (!strcmp(rule, "notify-flood"))
+		return notify_flood(&c, 100000);
+	if (!strcmp(rule, "never-consume"))
+		return never_consume(&c, 1500);
+	if (!strcmp(rule, "req-prod-ahead"))
+		return req_prod_ahead(&c);
+	fprintf(stderr, "testfront: unknown hostile rule %s\n", rule);
+	return 2;
+}
+
 /* ---- main ---- */
 
 static int parse_args(struct args *a, int argc, char **argv)
@@ -870,7 +1172,8 @@ static int parse_args(struct args *a, int argc, char **argv)
 			return -1;
 		a->stream = (unsigned)atoi(argv[i++]);
 	}
-	if ((!strcmp(a->cmd, "play") || !strcmp(a->cmd, "record")) && i < argc)
+	if ((!strcmp(a->cmd, "play") || !strcmp(a->cmd, "record") ||
+	     !strcmp(a->cmd, "hostile")) && i < argc)
 		a->file = argv[i++];
 	for (; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
@@ -941,6 +1244,8 @@ int main(int argc, char **argv)
 		code = cmd_volume(&f, &t, &a);
 	else if (!strcmp(a.cmd, "bad") && a.format >= 0)
 		code = cmd_bad(&f, &t, &a);
+	else if (!strcmp(a.cmd, "hostile") && a.format >= 0)
+		code = cmd_hostile(&f, &t, &a);
 	else
 		fprintf(stderr, "testfront: unknown command or missing --format\n");
 out:

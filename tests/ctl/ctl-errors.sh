@@ -50,7 +50,7 @@ expect_exit 2 'unknown sample format "s16"' record 0/0/0 "$T/r.wav" --seconds 1 
 expect_exit 2 'option --rate needs a value' query 0/0/0 --rate
 expect_exit 2 'Usage: xensnd-ctl' 
 for cmd in list query play record volume mute unmute; do
-	ctl "$cmd" --help | grep -q "^Usage: xensnd-ctl $cmd" || fail "$cmd --help"
+	ctl "$cmd" --help | grep "^Usage: xensnd-ctl $cmd" >/dev/null || fail "$cmd --help"
 done
-ctl --help | grep -q '^Usage: xensnd-ctl COMMAND' || fail "--help"
+ctl --help | grep '^Usage: xensnd-ctl COMMAND' >/dev/null || fail "--help"
 echo "PASS"

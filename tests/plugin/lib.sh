@@ -282,7 +282,7 @@ restart_wireplumber() {
 }
 
 _no_xensnd_nodes() {
-	! node_names | grep -q '^xensnd_'
+	! node_names | grep '^xensnd_' >/dev/null
 }
 
 start_stack() {
@@ -295,7 +295,7 @@ node_names() {
 }
 
 _has_node() {
-	node_names | grep -qxF "$1"
+	node_names | grep -xF "$1" >/dev/null
 }
 
 _has_no_node() {
@@ -329,7 +329,7 @@ device_names() {
 }
 
 _has_device() {
-	device_names | grep -qxF "$1"
+	device_names | grep -xF "$1" >/dev/null
 }
 
 _has_no_device() {
@@ -352,7 +352,7 @@ node_info() {
 	local id
 	id=$(pw-cli ls Node | awk -v name="$1" '
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
-		$0 ~ "node.name = \"" name "\"" { print id; exit }')
+		$0 ~ "node.name = \"" name "\"" && !found { print id; found = 1 }')
 	[ -n "$id" ] || fail "no node $1"
 	pw-cli info "$id"
 }

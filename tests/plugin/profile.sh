@@ -17,7 +17,7 @@ done
 wait_device xensnd_card.0
 dev=$(pw-cli ls Device | awk '
 	/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
-	/device\.name = "xensnd_card\.0"/ { print id; exit }')
+	/device\.name = "xensnd_card\.0"/ && !found { print id; found = 1 }')
 [ -n "$dev" ] || fail "no id for xensnd_card.0"
 
 profiles=$(pw-cli enum-params "$dev" EnumProfile)

@@ -32,6 +32,10 @@
 #include <spa/node/node.h>
 #include <spa/param/param.h>
 #include <spa/param/profile.h>
+#include <spa/param/props.h>
+#include <spa/param/route.h>
+#include <spa/param/audio/raw.h>
+#include <spa/monitor/event.h>
 #include <spa/pod/builder.h>
 #include <spa/pod/filter.h>
 #include <spa/pod/parser.h>
@@ -67,10 +71,34 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.device");
  * "backend" key far longer than that is not one the toolstack wrote. */
 #define XENSND_BACKEND_PATH_MAX	200
 
+/* A card with playback and capture streams has all four; one with a
+ * single direction has off and on (EnumProfile skips the others). */
 enum profile {
 	PROFILE_OFF,
 	PROFILE_ON,		/* every configured stream is a node */
+	PROFILE_OUTPUT,		/* only the playback streams */
+	PROFILE_INPUT,		/* only the capture streams */
 	N_PROFILES,
+};
+
+#define ROUTE_MAX_CHANNELS	8	/* xensnd_channel_layouts */
+
+/*
+ * One Route per stream, with the same index as its transport and its
+ * node's card.profile.device. The route's volume is the user's; the node
+ * gets it as Props (ObjectConfig), see defs.h.
+ */
+struct route {
+	struct impl *impl;
+	uint32_t index;
+	struct spa_hook transport_listener;	/* volume_mode */
+	bool node_emitted;
+	bool config_pending;	/* volume mode changed: re-send Props */
+	bool save;		/* the user set it: the session manager keeps it */
+	bool mute;
+	uint32_t n_channels;
+	float volumes[ROUTE_MAX_CHANNELS];
+	uint32_t channel_map[ROUTE_MAX_CHANNELS];
 };
 
 struct impl {
@@ -85,7 +113,11 @@ struct impl {
 	struct spa_device_info info;
 #define IDX_EnumProfile	0
 #define IDX_Profile	1
-	struct spa_param_info params[2];
+#define IDX_EnumRoute	2
+#define IDX_Route	3
+	struct spa_param_info params[4];
+	struct spa_loop_utils *loop_utils;	/* optional: defers Props */
+	struct spa_source *config_event;
 
 	uint32_t dev_id;
 	domid_t backend_domid;
@@ -104,11 +136,11 @@ struct impl {
 	bool back_watched;
 
 	struct xensnd_transport *transports;	/* one per stream, card order */
+	struct route *routes;			/* one per transport */
 	uint32_t n_transports;
 	bool published;
 
 	enum profile profile;
-	bool nodes_emitted;
 	bool removed;			/* the toolstack detached the card */
 };
 
@@ -410,7 +442,7 @@ static void emit_node(struct impl *this, uint32_t id, struct xensnd_transport *t
 	struct spa_dict_item items[16];
 	uint32_t n_items = 0;
 	char name[96], desc[XENSND_NAME_MAX * 2 + 48], nick[XENSND_NAME_MAX + 16];
-	char dev_id[16], pcm[16], stream[16], domid[16], pointer[64];
+	char dev_id[16], pcm[16], stream[16], domid[16], pointer[64], stream_index[16];
 	bool capture = t->stream->capture;
 
 	snprintf(name, sizeof(name), "%s.%u.%u.%u",
@@ -422,6 +454,7 @@ static void emit_node(struct impl *this, uint32_t id, struct xensnd_transport *t
 	snprintf(stream, sizeof(stream), "%u", t->stream->index);
 	snprintf(domid, sizeof(domid), "%u", t->backend_domid);
 	snprintf(pointer, sizeof(pointer), "pointer:%p", (void *)t);
+	snprintf(stream_index, sizeof(stream_index), "%u", id);
 
 	items[n_items++] = SPA_DICT_ITEM_INIT(SPA_KEY_NODE_NAME, name);
 	items[n_items++] = SPA_DICT_ITEM_INIT(PW_KEY_NODE_DESCRIPTION, desc);
@@ -436,6 +469,7 @@ static void emit_node(struct impl *this, uint32_t id, struct xensnd_transport *t
 	items[n_items++] = SPA_DICT_ITEM_INIT(XENSND_KEY_BACKEND_DOMID, domid);
 	items[n_items++] = SPA_DICT_ITEM_INIT(XENSND_KEY_PATH, t->path);
 	items[n_items++] = SPA_DICT_ITEM_INIT(XENSND_KEY_TRANSPORT, pointer);
+	items[n_items++] = SPA_DICT_ITEM_INIT(XENSND_KEY_PROFILE_DEVICE, stream_index);
 
 	info = SPA_DEVICE_OBJECT_INFO_INIT();
 	info.type = SPA_TYPE_INTERFACE_Node;
@@ -446,24 +480,37 @@ static void emit_node(struct impl *this, uint32_t id, struct xensnd_transport *t
 	spa_device_emit_object_info(&this->hooks, id, &info);
 }
 
-static void emit_nodes(struct impl *this)
+static bool stream_in_profile(const struct xensnd_transport *t, enum profile profile)
 {
-	uint32_t i;
-
-	for (i = 0; i < this->n_transports; i++)
-		emit_node(this, i, &this->transports[i]);
-	this->nodes_emitted = true;
+	switch (profile) {
+	case PROFILE_ON: return true;
+	case PROFILE_OUTPUT: return !t->stream->capture;
+	case PROFILE_INPUT: return t->stream->capture;
+	default: return false;
+	}
 }
 
-static void remove_nodes(struct impl *this)
+static void emit_node_config(struct impl *this, struct route *r);
+
+/* Make the device's nodes those of `profile`: add the missing, remove
+ * the extra. A node that stays is left alone (it may be playing). */
+static void sync_nodes(struct impl *this, enum profile profile)
 {
 	uint32_t i;
 
-	if (!this->nodes_emitted)
-		return;
-	for (i = 0; i < this->n_transports; i++)
-		spa_device_emit_object_info(&this->hooks, i, NULL);
-	this->nodes_emitted = false;
+	for (i = 0; i < this->n_transports; i++) {
+		struct route *r = &this->routes[i];
+		bool want = stream_in_profile(&this->transports[i], profile);
+
+		if (want && !r->node_emitted) {
+			emit_node(this, i, &this->transports[i]);
+			r->node_emitted = true;
+			emit_node_config(this, r);
+		} else if (!want && r->node_emitted) {
+			spa_device_emit_object_info(&this->hooks, i, NULL);
+			r->node_emitted = false;
+		}
+	}
 }
 
 /* ---- device info, profiles ---- */
@@ -506,47 +553,103 @@ static void emit_info(struct impl *this, bool full)
 	this->info.change_mask = old;
 }
 
-static void count_directions(struct impl *this, uint32_t *n_sinks,
-			     uint32_t *n_sources)
+static bool has_direction(struct impl *this, bool capture)
 {
-	uint32_t i;
+	for (uint32_t i = 0; i < this->n_transports; i++)
+		if (this->transports[i].stream->capture == capture)
+			return true;
+	return false;
+}
 
-	*n_sinks = *n_sources = 0;
-	for (i = 0; i < this->n_transports; i++) {
-		if (this->transports[i].stream->capture)
-			(*n_sources)++;
-		else
-			(*n_sinks)++;
+/* Per-direction profiles only where the card has both directions. */
+static bool profile_exists(struct impl *this, enum profile index)
+{
+	switch (index) {
+	case PROFILE_OFF:
+	case PROFILE_ON:
+		return true;
+	case PROFILE_OUTPUT:
+	case PROFILE_INPUT:
+		return has_direction(this, false) && has_direction(this, true);
+	default:
+		return false;
 	}
+}
+
+static const struct {
+	const char *name;
+	const char *description;
+	int32_t priority;	/* the session manager's pick: everything first */
+} profile_info[N_PROFILES] = {
+	[PROFILE_OFF] = { "off", "Off", 0 },
+	[PROFILE_ON] = { "on", "On", 3 },
+	[PROFILE_OUTPUT] = { "output", "Playback only", 2 },
+	[PROFILE_INPUT] = { "input", "Capture only", 1 },
+};
+
+/* One class of a profile, as acp and bluez5 write it: the media class,
+ * its node count, and which card.profile.device indexes they are (the
+ * session manager restores those devices' routes on a profile switch). */
+static void build_profile_class(struct impl *this, struct spa_pod_builder *b,
+				enum profile index, bool capture)
+{
+	struct spa_pod_frame f[2];
+	uint32_t i, n = 0;
+
+	for (i = 0; i < this->n_transports; i++)
+		if (this->transports[i].stream->capture == capture &&
+		    stream_in_profile(&this->transports[i], index))
+			n++;
+	if (n == 0)
+		return;
+	spa_pod_builder_push_struct(b, &f[0]);
+	spa_pod_builder_string(b, capture ? "Audio/Source" : "Audio/Sink");
+	spa_pod_builder_int(b, (int32_t)n);
+	spa_pod_builder_string(b, "card.profile.devices");
+	spa_pod_builder_push_array(b, &f[1]);
+	for (i = 0; i < this->n_transports; i++)
+		if (this->transports[i].stream->capture == capture &&
+		    stream_in_profile(&this->transports[i], index))
+			spa_pod_builder_int(b, (int32_t)i);
+	spa_pod_builder_pop(b, &f[1]);
+	spa_pod_builder_pop(b, &f[0]);
+}
+
+static uint32_t count_classes(struct impl *this, enum profile index)
+{
+	bool sinks = false, sources = false;
+
+	for (uint32_t i = 0; i < this->n_transports; i++) {
+		if (!stream_in_profile(&this->transports[i], index))
+			continue;
+		if (this->transports[i].stream->capture)
+			sources = true;
+		else
+			sinks = true;
+	}
+	return (uint32_t)sinks + (uint32_t)sources;
 }
 
 static struct spa_pod *build_profile(struct impl *this, struct spa_pod_builder *b,
 				     uint32_t id, enum profile index)
 {
 	struct spa_pod_frame f[2];
-	uint32_t n_sinks, n_sources;
-	bool on = index == PROFILE_ON;
 
-	count_directions(this, &n_sinks, &n_sources);
 	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_ParamProfile, id);
 	spa_pod_builder_add(b,
 		SPA_PARAM_PROFILE_index, SPA_POD_Int(index),
-		SPA_PARAM_PROFILE_name, SPA_POD_String(on ? "on" : "off"),
-		SPA_PARAM_PROFILE_description, SPA_POD_String(on ? "On" : "Off"),
+		SPA_PARAM_PROFILE_name, SPA_POD_String(profile_info[index].name),
+		SPA_PARAM_PROFILE_description, SPA_POD_String(profile_info[index].description),
 		SPA_PARAM_PROFILE_available, SPA_POD_Id(SPA_PARAM_AVAILABILITY_yes),
-		SPA_PARAM_PROFILE_priority, SPA_POD_Int(on ? 1 : 0),
+		SPA_PARAM_PROFILE_priority, SPA_POD_Int(profile_info[index].priority),
 		0);
-	if (on) {
+	if (index != PROFILE_OFF) {
 		/* What the profile gives, as pavucontrol counts it. */
 		spa_pod_builder_prop(b, SPA_PARAM_PROFILE_classes, 0);
 		spa_pod_builder_push_struct(b, &f[1]);
-		spa_pod_builder_int(b, (n_sinks > 0) + (n_sources > 0));
-		if (n_sinks > 0)
-			spa_pod_builder_add_struct(b, SPA_POD_String("Audio/Sink"),
-						   SPA_POD_Int(n_sinks));
-		if (n_sources > 0)
-			spa_pod_builder_add_struct(b, SPA_POD_String("Audio/Source"),
-						   SPA_POD_Int(n_sources));
+		spa_pod_builder_int(b, (int32_t)count_classes(this, index));
+		build_profile_class(this, b, index, false);
+		build_profile_class(this, b, index, true);
 		spa_pod_builder_pop(b, &f[1]);
 	}
 	return spa_pod_builder_pop(b, &f[0]);
@@ -554,23 +657,284 @@ static struct spa_pod *build_profile(struct impl *this, struct spa_pod_builder *
 
 static int set_profile(struct impl *this, uint32_t index)
 {
-	if (index >= N_PROFILES)
+	if (index >= N_PROFILES || !profile_exists(this, index))
 		return -EINVAL;
 	if (index == this->profile)
 		return 0;
 
 	spa_log_info(this->log, "%p: %s: profile %s", this, this->path,
-		     index == PROFILE_ON ? "on" : "off");
+		     profile_info[index].name);
 	this->profile = index;
 	/* The new Profile first: whoever sees the nodes change can read it. */
 	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
 	this->params[IDX_Profile].user++;
+	this->params[IDX_Route].user++;
 	emit_info(this, false);
+	sync_nodes(this, index);
+	return 0;
+}
 
-	if (index == PROFILE_ON)
-		emit_nodes(this);
+/* ---- routes and volume ---- */
+
+static void route_init(struct impl *this, struct route *r, uint32_t index)
+{
+	const struct xensnd_pcm_params *p = &this->transports[index].stream->params;
+	uint32_t channels = SPA_CLAMP(p->channels_max, 1u, (uint32_t)ROUTE_MAX_CHANNELS);
+
+	r->impl = this;
+	r->index = index;
+	r->n_channels = channels;
+	for (uint32_t c = 0; c < channels; c++) {
+		r->volumes[c] = 1.0f;
+		r->channel_map[c] = xensnd_channel_layouts[channels - 1][c];
+	}
+}
+
+/* What the adapter's converter applies: nothing while the backend does
+ * volume, the route's volume when the backend refused it (defs.h). */
+static void soft_volumes(struct impl *this, const struct route *r, float *soft,
+			 bool *soft_mute)
+{
+	bool software = this->transports[r->index].soft_volume;
+
+	for (uint32_t c = 0; c < r->n_channels; c++)
+		soft[c] = software ? r->volumes[c] : 1.0f;
+	*soft_mute = software && r->mute;
+}
+
+/* The route's volume to its node, through the session manager, as
+ * bluez5's node_set_volume does. */
+static void emit_node_config(struct impl *this, struct route *r)
+{
+	struct spa_pod_builder b = { 0 };
+	struct spa_pod_frame f[1];
+	uint8_t buffer[1024];
+	float soft[ROUTE_MAX_CHANNELS];
+	bool soft_mute;
+	struct spa_event *event;
+
+	if (!r->node_emitted)
+		return;
+	soft_volumes(this, r, soft, &soft_mute);
+	spa_pod_builder_init(&b, buffer, sizeof(buffer));
+	spa_pod_builder_push_object(&b, &f[0], SPA_TYPE_EVENT_Device,
+				    SPA_DEVICE_EVENT_ObjectConfig);
+	spa_pod_builder_prop(&b, SPA_EVENT_DEVICE_Object, 0);
+	spa_pod_builder_int(&b, (int32_t)r->index);
+	spa_pod_builder_prop(&b, SPA_EVENT_DEVICE_Props, 0);
+	spa_pod_builder_add_object(&b, SPA_TYPE_OBJECT_Props, SPA_EVENT_DEVICE_Props,
+		SPA_PROP_mute, SPA_POD_Bool(r->mute),
+		SPA_PROP_softMute, SPA_POD_Bool(soft_mute),
+		SPA_PROP_channelVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float,
+			r->n_channels, r->volumes),
+		SPA_PROP_softVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float,
+			r->n_channels, soft),
+		SPA_PROP_channelMap, SPA_POD_Array(sizeof(uint32_t), SPA_TYPE_Id,
+			r->n_channels, r->channel_map));
+	event = spa_pod_builder_pop(&b, &f[0]);
+	spa_log_debug(this->log, "%p: %s: route %u volume %f%s, soft %f", this,
+		      this->path, r->index, r->volumes[0], r->mute ? " muted" : "",
+		      soft[0]);
+	spa_device_emit_event(&this->hooks, event);
+}
+
+/* Main loop, later: the node that reported its volume mode is out of
+ * its own call stack by now. */
+static void on_config_event(void *data, uint64_t count)
+{
+	struct impl *this = data;
+
+	for (uint32_t i = 0; i < this->n_transports; i++) {
+		struct route *r = &this->routes[i];
+		if (!r->config_pending)
+			continue;
+		r->config_pending = false;
+		emit_node_config(this, r);
+	}
+}
+
+static void route_volume_mode(void *data)
+{
+	struct route *r = data;
+	struct impl *this = r->impl;
+
+	r->config_pending = true;
+	if (this->config_event != NULL)
+		spa_loop_utils_signal_event(this->loop_utils, this->config_event);
 	else
-		remove_nodes(this);
+		on_config_event(this, 1);	/* no loop utils: a plain host */
+}
+
+static void route_transport_destroy(void *data)
+{
+	struct route *r = data;
+	spa_hook_remove(&r->transport_listener);
+}
+
+static const struct xensnd_transport_events route_transport_events = {
+	XENSND_VERSION_TRANSPORT_EVENTS,
+	.volume_mode = route_volume_mode,
+	.destroy = route_transport_destroy,
+};
+
+static void route_description(struct impl *this, const struct xensnd_transport *t,
+			      char *name, size_t name_size, char *desc,
+			      size_t desc_size)
+{
+	const char *dir = t->stream->capture ? "input" : "output";
+
+	snprintf(name, name_size, "xensnd-%s-%u-%u", dir, t->pcm->index,
+		 t->stream->index);
+	if (t->pcm->name[0])
+		snprintf(desc, desc_size, "%s", t->pcm->name);
+	else
+		snprintf(desc, desc_size, "PCM %u", t->pcm->index);
+}
+
+static void build_route_props(struct impl *this, struct spa_pod_builder *b,
+			      const struct route *r)
+{
+	struct spa_pod_frame f[1];
+
+	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_Props, SPA_PARAM_Route);
+	spa_pod_builder_add(b,
+		SPA_PROP_mute, SPA_POD_Bool(r->mute),
+		SPA_PROP_channelVolumes, SPA_POD_Array(sizeof(float), SPA_TYPE_Float,
+			r->n_channels, r->volumes),
+		SPA_PROP_channelMap, SPA_POD_Array(sizeof(uint32_t), SPA_TYPE_Id,
+			r->n_channels, r->channel_map),
+		/* 0 dB is the backend's unity gain; it resolves 0.001 dB, so
+		 * the finest step the desktop offers (1/65536, PulseAudio's
+		 * PA_VOLUME_NORM) is never coarser than what arrives. */
+		SPA_PROP_volumeBase, SPA_POD_Float(1.0f),
+		SPA_PROP_volumeStep, SPA_POD_Float(1.0f / 65536.0f),
+		0);
+	spa_pod_builder_pop(b, &f[0]);
+}
+
+/* EnumRoute (every route) or Route (the active one of a node that
+ * exists, with its device, volume and save flag). */
+static struct spa_pod *build_route(struct impl *this, struct spa_pod_builder *b,
+				   uint32_t id, uint32_t index)
+{
+	const struct xensnd_transport *t = &this->transports[index];
+	const struct route *r = &this->routes[index];
+	char name[64], desc[XENSND_NAME_MAX + 16];
+	struct spa_pod_frame f[2];
+	bool capture = t->stream->capture;
+	enum profile p;
+
+	route_description(this, t, name, sizeof(name), desc, sizeof(desc));
+	spa_pod_builder_push_object(b, &f[0], SPA_TYPE_OBJECT_ParamRoute, id);
+	spa_pod_builder_add(b,
+		SPA_PARAM_ROUTE_index, SPA_POD_Int(index),
+		SPA_PARAM_ROUTE_direction, SPA_POD_Id(capture ? SPA_DIRECTION_INPUT
+							     : SPA_DIRECTION_OUTPUT),
+		SPA_PARAM_ROUTE_name, SPA_POD_String(name),
+		SPA_PARAM_ROUTE_description, SPA_POD_String(desc),
+		SPA_PARAM_ROUTE_priority, SPA_POD_Int(0),
+		SPA_PARAM_ROUTE_available, SPA_POD_Id(SPA_PARAM_AVAILABILITY_yes),
+		0);
+	spa_pod_builder_prop(b, SPA_PARAM_ROUTE_profiles, 0);
+	spa_pod_builder_push_array(b, &f[1]);
+	for (p = PROFILE_ON; p < N_PROFILES; p++)
+		if (profile_exists(this, p) && stream_in_profile(t, p))
+			spa_pod_builder_int(b, (int32_t)p);
+	spa_pod_builder_pop(b, &f[1]);
+	spa_pod_builder_prop(b, SPA_PARAM_ROUTE_devices, 0);
+	spa_pod_builder_push_array(b, &f[1]);
+	spa_pod_builder_int(b, (int32_t)index);
+	spa_pod_builder_pop(b, &f[1]);
+	if (id == SPA_PARAM_Route) {
+		spa_pod_builder_add(b,
+			SPA_PARAM_ROUTE_device, SPA_POD_Int(index),
+			SPA_PARAM_ROUTE_profile, SPA_POD_Int(this->profile),
+			SPA_PARAM_ROUTE_save, SPA_POD_Bool(r->save),
+			0);
+		spa_pod_builder_prop(b, SPA_PARAM_ROUTE_props, 0);
+		build_route_props(this, b, r);
+	}
+	return spa_pod_builder_pop(b, &f[0]);
+}
+
+/* volume (all channels), channelVolumes, mute: what pipewire-pulse and
+ * WirePlumber's mixer and default-routes send. */
+static bool route_apply_props(struct impl *this, struct route *r,
+			      const struct spa_pod *props)
+{
+	const struct spa_pod_prop *prop;
+	float vols[SPA_AUDIO_MAX_CHANNELS], volume;
+	uint32_t n, c;
+	bool changed = false;
+
+	SPA_POD_OBJECT_FOREACH((const struct spa_pod_object *)props, prop) {
+		switch (prop->key) {
+		case SPA_PROP_volume:
+			if (spa_pod_get_float(&prop->value, &volume) < 0)
+				break;
+			for (c = 0; c < r->n_channels; c++)
+				r->volumes[c] = volume;
+			changed = true;
+			break;
+		case SPA_PROP_channelVolumes:
+			n = spa_pod_copy_array(&prop->value, SPA_TYPE_Float, vols,
+					       SPA_N_ELEMENTS(vols));
+			/* default-routes sends one value for all channels. */
+			for (c = 0; n > 0 && c < r->n_channels; c++)
+				r->volumes[c] = vols[c % n];
+			changed |= n > 0;
+			break;
+		case SPA_PROP_mute:
+			changed |= spa_pod_get_bool(&prop->value, &r->mute) == 0;
+			break;
+		default:
+			break;
+		}
+	}
+	for (c = 0; c < r->n_channels; c++)
+		if (!(r->volumes[c] >= 0.0f) || r->volumes[c] > 10.0f)
+			r->volumes[c] = 1.0f;	/* NaN or absurd: unity */
+	return changed;
+}
+
+static int set_route(struct impl *this, const struct spa_pod *param)
+{
+	struct spa_pod *props = NULL;
+	int32_t index, device;
+	bool save = false;
+	struct route *r;
+	int res;
+
+	if (param == NULL)
+		return -EINVAL;
+	res = spa_pod_parse_object(param, SPA_TYPE_OBJECT_ParamRoute, NULL,
+			SPA_PARAM_ROUTE_index, SPA_POD_Int(&index),
+			SPA_PARAM_ROUTE_device, SPA_POD_Int(&device),
+			SPA_PARAM_ROUTE_props, SPA_POD_OPT_Pod(&props),
+			SPA_PARAM_ROUTE_save, SPA_POD_OPT_Bool(&save));
+	if (res < 0) {
+		spa_log_warn(this->log, "%p: %s: a Route param without index and "
+			     "device: %s", this, this->path, spa_strerror(res));
+		return res;
+	}
+	/* One route per device: route i is stream i's. */
+	if (device < 0 || (uint32_t)device >= this->n_transports || index != device) {
+		spa_log_warn(this->log, "%p: %s: no route %d on device %d (the card "
+			     "has %u)", this, this->path, index, device,
+			     this->n_transports);
+		return -EINVAL;
+	}
+	r = &this->routes[device];
+	if (props != NULL && spa_pod_is_object_type(props, SPA_TYPE_OBJECT_Props))
+		route_apply_props(this, r, props);
+	r->save = save;
+	spa_log_info(this->log, "%p: %s: route %d volume %f%s%s", this, this->path,
+		     index, r->volumes[0], r->mute ? " muted" : "",
+		     save ? " (save)" : "");
+	emit_node_config(this, r);
+	this->info.change_mask |= SPA_DEVICE_CHANGE_MASK_PARAMS;
+	this->params[IDX_Route].user++;
+	emit_info(this, false);
 	return 0;
 }
 
@@ -581,14 +945,20 @@ static int impl_add_listener(void *object, struct spa_hook *listener,
 {
 	struct impl *this = object;
 	struct spa_hook_list save;
+	uint32_t i;
 
 	spa_return_val_if_fail(this != NULL, -EINVAL);
 	spa_return_val_if_fail(events != NULL, -EINVAL);
 
 	spa_hook_list_isolate(&this->hooks, &save, listener, events, data);
 	emit_info(this, true);
-	if (this->profile == PROFILE_ON)
-		emit_nodes(this);
+	/* The new listener hears of every node of the profile. */
+	for (i = 0; i < this->n_transports; i++) {
+		if (!stream_in_profile(&this->transports[i], this->profile))
+			continue;
+		emit_node(this, i, &this->transports[i]);
+		this->routes[i].node_emitted = true;
+	}
 	spa_hook_list_join(&this->hooks, &save);
 	return 0;
 }
@@ -608,7 +978,7 @@ static int impl_enum_params(void *object, int seq, uint32_t id, uint32_t start,
 	struct impl *this = object;
 	struct spa_result_device_params result;
 	struct spa_pod_builder b = { 0 };
-	uint8_t buffer[1024];
+	uint8_t buffer[2048];
 	struct spa_pod *param;
 	uint32_t count = 0;
 
@@ -625,12 +995,27 @@ next:
 	case SPA_PARAM_EnumProfile:
 		if (result.index >= N_PROFILES)
 			return 0;
+		if (!profile_exists(this, result.index))
+			goto next;
 		param = build_profile(this, &b, id, result.index);
 		break;
 	case SPA_PARAM_Profile:
 		if (result.index > 0)
 			return 0;
 		param = build_profile(this, &b, id, this->profile);
+		break;
+	case SPA_PARAM_EnumRoute:
+		if (result.index >= this->n_transports)
+			return 0;
+		param = build_route(this, &b, id, result.index);
+		break;
+	case SPA_PARAM_Route:
+		/* Active routes: those of the profile's nodes. */
+		if (result.index >= this->n_transports)
+			return 0;
+		if (!stream_in_profile(&this->transports[result.index], this->profile))
+			goto next;
+		param = build_route(this, &b, id, result.index);
 		break;
 	default:
 		return -ENOENT;
@@ -667,6 +1052,8 @@ static int impl_set_param(void *object, uint32_t id, uint32_t flags,
 			return res;
 		}
 		return set_profile(this, index);
+	case SPA_PARAM_Route:
+		return set_route(this, param);
 	default:
 		return -ENOENT;
 	}
@@ -725,14 +1112,21 @@ static void release_all(struct impl *this)
 
 	if (this->xs != NULL)
 		stop_watching(this);
+	if (this->config_event != NULL) {
+		spa_loop_utils_destroy_source(this->loop_utils, this->config_event);
+		this->config_event = NULL;
+	}
 	if (this->transports != NULL) {
 		close_transports(this);
+		/* Each route's listener leaves in the transport's destroy. */
 		for (i = 0; i < this->n_transports; i++)
 			xensnd_transport_clear(&this->transports[i]);
 		free(this->transports);
 		this->transports = NULL;
 		this->n_transports = 0;
 	}
+	free(this->routes);
+	this->routes = NULL;
 	/* The toolstack or backend sees the frontend leave. */
 	if (this->xs != NULL && had_channels)
 		set_front_state(this, XenbusStateClosed);
@@ -870,7 +1264,8 @@ static int create_transports(struct impl *this)
 
 	this->n_transports = xensnd_card_cfg_n_streams(&this->cfg);
 	this->transports = calloc(this->n_transports, sizeof(*this->transports));
-	if (this->transports == NULL)
+	this->routes = calloc(this->n_transports, sizeof(*this->routes));
+	if (this->transports == NULL || this->routes == NULL)
 		return -ENOMEM;
 	for (p = 0; p < this->cfg.n_pcms; p++) {
 		const struct xensnd_pcm_cfg *pcm = &this->cfg.pcms[p];
@@ -879,6 +1274,12 @@ static int create_transports(struct impl *this)
 					      this->dev_id, this->backend_domid,
 					      &this->cfg, pcm, &pcm->streams[s],
 					      this->path, this->gntshr);
+	}
+	for (i = 0; i < this->n_transports; i++) {
+		route_init(this, &this->routes[i], i);
+		xensnd_transport_add_listener(&this->transports[i],
+					      &this->routes[i].transport_listener,
+					      &route_transport_events, &this->routes[i]);
 	}
 	return 0;
 }
@@ -962,6 +1363,8 @@ static int impl_init(const struct spa_handle_factory *factory,
 		return -EINVAL;
 	}
 	spa_hook_list_init(&this->hooks);
+	/* PipeWire and WirePlumber give one; a bare SPA host may not. */
+	this->loop_utils = spa_support_find(support, n_support, SPA_TYPE_INTERFACE_LoopUtils);
 
 	res = parse_card_props(this, info);
 	if (res < 0)
@@ -988,6 +1391,17 @@ static int impl_init(const struct spa_handle_factory *factory,
 	if ((res = create_transports(this)) < 0)
 		goto error;
 
+	if (this->loop_utils != NULL) {
+		this->config_event = spa_loop_utils_add_event(this->loop_utils,
+							      on_config_event, this);
+		if (this->config_event == NULL) {
+			res = errno > 0 ? -errno : -ENOMEM;
+			spa_log_error(this->log, "%p: %s: cannot add a main-loop event: %s",
+				      this, this->path, spa_strerror(res));
+			goto error;
+		}
+	}
+
 	reset_stale_state(this);
 	if ((res = watch_states(this)) < 0)
 		goto error;
@@ -1000,6 +1414,10 @@ static int impl_init(const struct spa_handle_factory *factory,
 						       SPA_PARAM_INFO_READ);
 	this->params[IDX_Profile] = SPA_PARAM_INFO(SPA_PARAM_Profile,
 						   SPA_PARAM_INFO_READWRITE);
+	this->params[IDX_EnumRoute] = SPA_PARAM_INFO(SPA_PARAM_EnumRoute,
+						     SPA_PARAM_INFO_READ);
+	this->params[IDX_Route] = SPA_PARAM_INFO(SPA_PARAM_Route,
+						 SPA_PARAM_INFO_READWRITE);
 	this->info.params = this->params;
 	this->info.n_params = SPA_N_ELEMENTS(this->params);
 	this->profile = PROFILE_ON;

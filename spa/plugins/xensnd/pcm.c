@@ -41,7 +41,7 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.pcm");
 #define BW_PERIOD		(3 * SPA_NSEC_PER_SEC)
 
 /* The standard SPA layouts for 1..8 channels (ALSA's default maps). */
-static const uint32_t channel_layouts[8][8] = {
+const uint32_t xensnd_channel_layouts[8][8] = {
 	{ SPA_AUDIO_CHANNEL_MONO },
 	{ SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR },
 	{ SPA_AUDIO_CHANNEL_FL, SPA_AUDIO_CHANNEL_FR, SPA_AUDIO_CHANNEL_LFE },
@@ -479,7 +479,15 @@ static void channel_range(struct xensnd_pcm *this, uint32_t *min, uint32_t *max)
 	*max = SPA_MIN(*max, (uint32_t)XENSND_PCM_MAX_CHANNELS);
 }
 
-/* One EnumFormat object per channel count, the widest first. */
+/*
+ * ONE EnumFormat object, with the stream's widest channel count (as an ACP
+ * profile has one), not one per count: PulseAudio clients see a sink's
+ * channel map through pipewire-pulse, which takes it from whichever
+ * EnumFormat it parsed last, so several counts made the sink's channel
+ * count change as its params arrived, and pavucontrol aborts on that
+ * (DeviceWidget::setVolume asserts). A client that wants fewer channels
+ * gets them mixed by the adapter; Format still accepts any count in range.
+ */
 static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 			     struct spa_pod_builder *b, struct spa_pod **param)
 {
@@ -489,9 +497,9 @@ static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 	struct spa_pod_frame f[2];
 
 	channel_range(this, &ch_min, &ch_max);
-	if (formats == 0 || ch_min > ch_max || index > ch_max - ch_min)
+	if (formats == 0 || ch_min > ch_max || index > 0)
 		return 0;
-	channels = ch_max - index;
+	channels = ch_max;
 
 	for (uint32_t i = 0; i < p->n_rates; i++) {
 		if (!rate_allowed(this, p->rates[i]))
@@ -529,10 +537,10 @@ static int build_enum_format(struct xensnd_pcm *this, uint32_t index,
 	spa_pod_builder_pop(b, &f[1]);
 
 	spa_pod_builder_add(b, SPA_FORMAT_AUDIO_channels, SPA_POD_Int(channels), 0);
-	if (channels <= SPA_N_ELEMENTS(channel_layouts)) {
+	if (channels <= SPA_N_ELEMENTS(xensnd_channel_layouts)) {
 		spa_pod_builder_prop(b, SPA_FORMAT_AUDIO_position, 0);
 		spa_pod_builder_array(b, sizeof(uint32_t), SPA_TYPE_Id, channels,
-				      channel_layouts[channels - 1]);
+				      xensnd_channel_layouts[channels - 1]);
 	}
 	*param = spa_pod_builder_pop(b, &f[0]);
 	return 1;
@@ -560,7 +568,8 @@ int64_t xensnd_pcm_target(struct xensnd_pcm *this)
 /*
  * Period: api.xensnd.period-frames or the graph quantum, inside the
  * backend's period range. Ring: room for the target fill plus three more
- * periods (and never less than XENSND_PCM_PERIODS periods or
+ * periods or quanta, whichever is longer (a cycle writes a whole quantum:
+ * a ring sized by a shorter period overflowed and dropped it), and never less than XENSND_PCM_PERIODS periods or
  * XENSND_PCM_MIN_RING_FRAMES), fewer if the configured buffer-size or the
  * backend's buffer range says so; then a small tail for volume/mute.
  */
@@ -574,12 +583,13 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	uint32_t tail_frames = (this->port.format.channels * (uint32_t)sizeof(int32_t) +
 				frame_bytes - 1) / frame_bytes;
 	uint32_t tail = tail_frames * frame_bytes;
-	uint32_t max_frames, periods;
+	uint32_t max_frames, periods, step;
 	uint64_t want;
 
 	if (this->hw.period_min)
 		period = SPA_CLAMP(period, this->hw.period_min, this->hw.period_max);
-	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * period,
+	step = SPA_MAX(period, graph_quantum(this));
+	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * step,
 		       (uint64_t)XENSND_PCM_MIN_RING_FRAMES);
 	periods = (uint32_t)SPA_MAX((want + period - 1) / period,
 				    (uint64_t)XENSND_PCM_PERIODS);
@@ -612,14 +622,17 @@ static void update_latency(struct xensnd_pcm *this)
 {
 	struct xensnd_pcm_port *port = &this->port;
 	enum spa_direction d = this->ops->port_direction;
-	/* What sits between the graph and the backend's clock. A sink: the
-	 * fill it keeps (the target) plus the cycle it just wrote. A source:
-	 * the target, the age of the oldest frame it hands out. */
+	/* What sits between the graph and the backend's clock: the fill the
+	 * DLL keeps (the target). A sink: the first frame of a cycle is
+	 * played once the target frames queued before it are (the cycle's
+	 * own frames come after it, they add nothing to its latency;
+	 * tests/bench/latency.sh measures this to within a few tenths of a
+	 * ms). A source: the target, the age of the oldest frame it hands
+	 * out. */
 	uint32_t frames = 0;
 
 	if (this->stream_open)
-		frames = (uint32_t)xensnd_pcm_target(this) +
-			 (d == SPA_DIRECTION_INPUT ? this->period_frames : 0);
+		frames = (uint32_t)xensnd_pcm_target(this);
 	struct spa_latency_info info = SPA_LATENCY_INFO(d);
 
 	info.min_rate = info.max_rate = frames;
@@ -662,6 +675,8 @@ static void apply_volume(struct xensnd_pcm *this)
 							     : XENSND_OP_UNMUTE, channels);
 	}
 	this->backend_volume = res == 0;
+	/* The device tells the adapter's converter whether to apply it. */
+	xensnd_transport_report_volume(this->transport, this->backend_volume);
 	if (was != this->backend_volume || res != 0) {
 		spa_log_info(this->log, "%p: %s: volume applied by the %s%s%s", this,
 			     this->name, this->backend_volume ? "backend" : "node (software)",
@@ -961,6 +976,15 @@ static void check_deadlines(struct xensnd_pcm *this, uint64_t now)
 			return;
 		}
 	}
+	/* No CUR_POS at all: a sink goes on at the nominal rate, but a
+	 * backend that never reports its clock is worth one line. */
+	if (!this->have_pos && !this->warned_no_pos && this->started_ns != 0 &&
+	    now > this->started_ns + XENSND_PCM_REQUEST_TIMEOUT_NS) {
+		spa_log_warn(this->log, "%p: %s: backend sent no CUR_POS within %d ms "
+			     "of the start; following the nominal rate", this, this->name,
+			     (int)(XENSND_PCM_REQUEST_TIMEOUT_NS / SPA_NSEC_PER_MSEC));
+		this->warned_no_pos = true;
+	}
 }
 
 uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
@@ -1162,16 +1186,22 @@ static void handle_cur_pos(struct xensnd_pcm *this, uint64_t position, uint64_t 
 		return;
 	frames = position / this->port.frame_bytes;
 	if (frames < this->backend_pos) {
-		spa_log_warn(this->log, "%p: %s: backend position went back from %"
-			     PRIu64 " to %" PRIu64 " frames; ignored", this, this->name,
-			     this->backend_pos, frames);
+		spa_log_lev(this->log, this->warned_pos_back ? SPA_LOG_LEVEL_DEBUG
+							      : SPA_LOG_LEVEL_WARN,
+			    "%p: %s: backend position went back from %" PRIu64 " to %"
+			    PRIu64 " frames; ignored", this, this->name,
+			    this->backend_pos, frames);
+		this->warned_pos_back = true;
 		return;
 	}
 	/* A sink's backend cannot have played what we never wrote. */
 	if (playback && frames > this->frames_done) {
-		spa_log_debug(this->log, "%p: %s: backend position %" PRIu64
-			      " beyond written %" PRIu64 "; clamped", this, this->name,
-			      frames, this->frames_done);
+		spa_log_lev(this->log, this->warned_pos_ahead ? SPA_LOG_LEVEL_DEBUG
+							       : SPA_LOG_LEVEL_WARN,
+			    "%p: %s: backend position %" PRIu64 " is beyond the %"
+			    PRIu64 " frames written; clamped", this, this->name,
+			    frames, this->frames_done);
+		this->warned_pos_ahead = true;
 		frames = this->frames_done;
 	}
 	this->backend_pos = frames;
@@ -1265,6 +1295,8 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->frames_done = this->frames_posted = this->acked_frames = 0;
 	this->backend_pos = this->backend_pos_time = 0;
 	this->have_pos = false;
+	this->warned_pos_back = this->warned_pos_ahead = this->warned_no_pos = false;
+	this->started_ns = xensnd_pcm_now(this);
 	this->write_offset = 0;
 	this->triggered = false;
 	this->trigger_sent_ns = 0;

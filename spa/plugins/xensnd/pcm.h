@@ -239,6 +239,13 @@ struct xensnd_pcm {
 	uint64_t backend_pos;		/* frames, from CUR_POS */
 	uint64_t backend_pos_time;
 	bool have_pos;
+	/* A bad CUR_POS is logged as a warning once per start, then at
+	 * debug level: a backend sending one every period must not turn the
+	 * data loop into a log writer. */
+	bool warned_pos_back;
+	bool warned_pos_ahead;
+	bool warned_no_pos;
+	uint64_t started_ns;		/* when the data loop started the stream */
 	uint32_t write_offset;		/* octets into the ring */
 	uint32_t xruns;
 	uint32_t read_retries;		/* READs refused with EAGAIN, posted again */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The device's side of struct xensnd_transport (defs.h): its lifecycle.
- * Nodes only listen; the device alone opens, connects, closes and frees.
+ * Nodes listen (and report their volume mode, defs.h); the device alone
+ * opens, connects, closes and frees.
  * Everything here runs on the main loop.
  *
  *   init -> open (channel taken) -> connect (emit connected)

@@ -62,5 +62,5 @@ wait_stream_running() {
 node_id() {
 	pw-cli ls Node | awk -v name="$1" '
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
-		$0 ~ "node.name = \"" name "\"" { print id; exit }'
+		$0 ~ "node.name = \"" name "\"" && !found { print id; found = 1 }'
 }

@@ -38,8 +38,10 @@ _wait_for 5 _has_volume "mute=1,1" ||
 wpctl set-mute "$id" 0
 _wait_for 5 _has_volume "mute=0,0" ||
 	fail "backend not unmuted: $(stream_state dom1-vsnd0-pcm0-stream0)"
-node_info xensnd_output.0.0.0 | grep -qF 'api.xensnd.volume = "backend"' ||
-	fail "node does not say api.xensnd.volume = backend"
+_says_backend() {
+	node_info xensnd_output.0.0.0 | grep -F 'api.xensnd.volume = "backend"' >/dev/null
+}
+_wait_for 5 _says_backend || fail "node does not say api.xensnd.volume = backend"
 kill "$play" 2>/dev/null || true
 wait "$play" 2>/dev/null || true
 _untrack "$play"

@@ -6,20 +6,36 @@ xensnd_monitor.enabled = true
 xensnd_monitor.properties = {
 }
 
--- Rules as for ALSA: "matches" on device or node properties
--- (device.name, node.name, api.xensnd.*), "apply_properties" before the
--- object is created.
+-- Rules as for ALSA: "matches" on device or node properties (device.name,
+-- node.name, media.class, api.xensnd.*; a node's rules also see its card's
+-- device.name), "apply_properties" before the object is created. Useful
+-- node properties: node.description, node.nick, priority.session,
+-- priority.driver, node.disabled, api.xensnd.period-frames,
+-- api.xensnd.headroom, session.suspend-timeout-seconds. See xensnd(7).
 xensnd_monitor.rules = {
   -- {
   --   matches = {
   --     {
-  --       { "node.name", "matches", "xensnd_output.0.*" },
+  --       { "node.name", "equals", "xensnd_output.0.0.0" },
   --     },
   --   },
   --   apply_properties = {
-  --     ["node.description"] = "Speakers (Xen)",
+  --     ["node.description"] = "Living Room Speakers",
+  --     ["node.nick"] = "Speakers (Xen)",
   --     ["priority.session"] = 1100,
-  --     --["node.disabled"] = true,
+  --     ["api.xensnd.period-frames"] = 256,
+  --     ["session.suspend-timeout-seconds"] = 2,
+  --   },
+  -- },
+  -- {
+  --   matches = {
+  --     {
+  --       { "device.name", "equals", "xensnd_card.0" },
+  --       { "api.xensnd.pcm", "equals", "1" },
+  --     },
+  --   },
+  --   apply_properties = {
+  --     ["node.disabled"] = true,
   --   },
   -- },
 }

@@ -28,11 +28,19 @@ for _, r in ipairs(config.rules) do
   r.matches = nil
 end
 
-local function apply_rules(properties)
+-- A node's rules may also match on its card's device.name (and any other
+-- device property the node does not carry itself): `match_extra`.
+local function apply_rules(properties, match_extra)
+  local subject = properties
+  if match_extra then
+    subject = {}
+    for k, v in pairs(match_extra) do subject[k] = v end
+    for k, v in pairs(properties) do subject[k] = v end
+  end
   for _, r in ipairs(config.rules) do
     if r.apply_properties then
       for _, interest in ipairs(r.interests) do
-        if interest:matches(properties) then
+        if interest:matches(subject) then
           for k, v in pairs(r.apply_properties) do
             properties[k] = v
           end
@@ -65,14 +73,24 @@ local function create_node(parent, id, obj_type, factory, properties)
   properties["node.description"] = properties["node.description"]
       or dev_props["device.description"] or properties["node.name"]
 
+  -- Below every ALSA card: WirePlumber 0.4's alsa.lua gives a card's first
+  -- PCM 1000 (+9 analog), later PCMs 744 - 16 per device, capture +1000,
+  -- so a USB card the user plugs in is 1009 / 2009 and HDMI ~700. A Xen
+  -- sink (600) or source (1600) is the default only when it is the only
+  -- real output or input. Within a card the first PCM and stream win.
   if not properties["priority.driver"] then
-    local priority = factory:find("source") and 1800 or 1000
+    local priority = factory:find("source") and 1600 or 600
+    priority = priority - 16 * (tonumber(properties["api.xensnd.pcm"]) or 0)
+        - (tonumber(properties["api.xensnd.stream"]) or 0)
     properties["priority.driver"] = priority
     properties["priority.session"] = priority
   end
   properties["node.pause-on-idle"] = false
 
-  apply_rules(properties)
+  apply_rules(properties, {
+    ["device.name"] = dev_props["device.name"],
+    ["device.description"] = dev_props["device.description"],
+  })
   if is_true(properties["node.disabled"]) then
     Log.info(parent, "node " .. properties["node.name"] .. " disabled by rule")
     return
