@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <xenstore.h>
 #include <xengnttab.h>
@@ -29,6 +30,7 @@ struct backend {
 	const struct wav_file *input;	/* --input FILE, or NULL: test signal */
 	int input_sndif;		/* its sndif format */
 	struct pwio *pw;		/* NULL unless --output/--input pipewire */
+	FILE *impulse_log;		/* --impulse-log, or NULL */
 	struct card *cards;		/* list */
 	uint64_t mapped_pages;		/* grant pages mapped right now */
 	int exit_code;			/* main's, when the loop quits */

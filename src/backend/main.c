@@ -15,7 +15,10 @@
 #include <xensnd/config.h>
 
 #include "backend.h"
+#include "card.h"
+#include "clock.h"
 #include "options.h"
+#include "stream.h"
 #include "pwio.h"
 #include "wav.h"
 
@@ -101,6 +104,16 @@ static int read_own_domid(struct xs_handle *xs, unsigned int *domid)
 	return r;
 }
 
+/* Every running stream's clock still ticks (stream_check_clock). */
+static void check_clocks(struct backend *be)
+{
+	uint64_t now = monotonic_ns();
+
+	for (struct card *c = be->cards; c; c = c->next)
+		for (uint32_t i = 0; i < c->n_streams; i++)
+			stream_check_clock(&c->streams[i], now);
+}
+
 static int run(struct backend *be, struct loop *loop)
 {
 	struct signals sig = { .fd = -1 };
@@ -125,6 +138,7 @@ static int run(struct backend *be, struct loop *loop)
 				be->exit_code = EXIT_RUNTIME;
 				break;
 			}
+			check_clocks(be);
 			backend_state_flush(be, false);
 		}
 	}
@@ -161,6 +175,17 @@ int main(int argc, char **argv)
 	if (load_input(&opts, &input, &be.input_sndif) < 0)
 		return EXIT_USAGE;
 	be.input = opts.input_file ? &input : NULL;
+	if (opts.impulse_log != NULL) {
+		/* Line-buffered: a benchmark reads each line as it is written. */
+		be.impulse_log = fopen(opts.impulse_log, "ae");
+		if (be.impulse_log == NULL) {
+			fprintf(stderr, "xensnd-backend: --impulse-log %s: %s\n",
+				opts.impulse_log, strerror(errno));
+			wav_file_free(&input);
+			return EXIT_USAGE;
+		}
+		setvbuf(be.impulse_log, NULL, _IOLBF, 0);
+	}
 	be.loop = &loop;
 	if (loop_init(&loop) < 0)
 		goto out;
@@ -198,5 +223,7 @@ out:
 		xs_close(be.xs);
 	loop_fini(&loop);
 	wav_file_free(&input);
+	if (be.impulse_log)
+		fclose(be.impulse_log);
 	return code;
 }

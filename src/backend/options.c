@@ -35,6 +35,9 @@ void options_print_help(const char *argv0)
 	       "Diagnostics:\n"
 	       "  --state-file PATH       keep every stream's state in PATH (rewritten on\n"
 	       "                          each change, and on SIGUSR1)\n"
+	       "  --impulse-log FILE      append to FILE when the device clock plays a\n"
+	       "                          sound after an OPEN or 100 ms of silence\n"
+	       "                          (latency benchmarks)\n"
 	       "  --verbose               log every request\n"
 	       "  --help                  show this help\n\n"
 	       "Exit status: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 usage error.\n",
@@ -113,7 +116,7 @@ static int parse_formats(const char *arg, uint64_t *formats, char *err,
 enum opt_id {
 	OPT_OUTPUT_DIR = 256, OPT_OUTPUT, OPT_INPUT, OPT_FORMATS, OPT_RATES,
 	OPT_CHANNELS, OPT_PERIOD, OPT_BUFFER, OPT_DRIFT, OPT_STATE,
-	OPT_VERBOSE, OPT_HELP, OPT_NO_VOLUME,
+	OPT_IMPULSE_LOG, OPT_VERBOSE, OPT_HELP, OPT_NO_VOLUME,
 };
 
 static int apply(struct backend_options *o, int id, const char *arg,
@@ -151,6 +154,7 @@ static int apply(struct backend_options *o, int id, const char *arg,
 	case OPT_BUFFER: return parse_range(arg, &lim->buffer_frames, err, err_size);
 	case OPT_DRIFT: return parse_drift(arg, &o->clock_drift_ppm, err, err_size);
 	case OPT_STATE: o->state_file = arg; return 0;
+	case OPT_IMPULSE_LOG: o->impulse_log = arg; return 0;
 	case OPT_VERBOSE: o->verbose = true; return 0;
 	case OPT_NO_VOLUME: o->no_volume = true; return 0;
 	}
@@ -172,6 +176,7 @@ enum options_result options_parse(struct backend_options *o, int argc,
 		{ "buffer-frames", required_argument, NULL, OPT_BUFFER },
 		{ "clock-drift", required_argument, NULL, OPT_DRIFT },
 		{ "state-file", required_argument, NULL, OPT_STATE },
+		{ "impulse-log", required_argument, NULL, OPT_IMPULSE_LOG },
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "no-volume", no_argument, NULL, OPT_NO_VOLUME },

@@ -17,6 +17,7 @@ struct backend_options {
 	const char *input_file;		/* NULL: the test signal */
 	bool input_pipewire;
 	const char *state_file;		/* NULL: no state file */
+	const char *impulse_log;	/* NULL: no impulse log */
 	bool no_volume;			/* refuse SET_VOLUME/MUTE, as snd_be does */
 	bool verbose;
 };

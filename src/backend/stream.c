@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,8 @@ static void send_position(struct stream *s)
 
 	if (xensnd_back_ring_cur_pos(&s->ch.ring, s->position) < 0)
 		return;	/* frontend not consuming events: superseded later */
+	if (s->frame_bytes)
+		s->reported_frames = s->position / s->frame_bytes;
 	r = xensnd_back_channel_notify_event(&s->ch);
 	if (r < 0)
 		be_log("%s: notifying CUR_POS failed: %s", s->name, strerror(-r));
@@ -158,12 +161,54 @@ static void consume(struct stream *s, uint64_t frames)
 	s->position += n;
 }
 
+/* Whether the queued frame at index f (from q_head) has a non-zero octet. */
+static bool frame_sounds(const struct stream *s, uint64_t f)
+{
+	uint32_t at = (uint32_t)((s->q_head + f * s->frame_bytes) % s->buffer_sz);
+
+	for (uint32_t b = 0; b < s->frame_bytes; b++)
+		if (s->queue[(at + b) % s->buffer_sz] != 0)
+			return true;
+	return false;
+}
+
+/*
+ * --impulse-log: a line for each sounding frame that follows the OPEN or
+ * at least IMPULSE_SILENCE_DIVISOR-th of a second of silence, with the
+ * time at which the device clock plays it; `first_clock_frame` is the
+ * clock's count at the first of the frames about to be consumed. The time
+ * is the clock's (CLOCK_MONOTONIC), not the moment the timer ran, so the
+ * figure does not include this process's wake-up lateness.
+ */
+#define IMPULSE_SILENCE_DIVISOR	10	/* 100 ms */
+
+static void log_impulses(struct stream *s, uint64_t first_clock_frame,
+			 uint64_t frames)
+{
+	uint64_t silence = s->rate / IMPULSE_SILENCE_DIVISOR;
+
+	for (uint64_t f = 0; f < frames; f++) {
+		if (!frame_sounds(s, f)) {
+			s->silent_frames++;
+			continue;
+		}
+		if (s->silent_frames >= silence)
+			fprintf(s->be->impulse_log, "impulse %s open=%u frame=%" PRIu64
+				" time_ns=%" PRIu64 "\n", s->wav_base, s->opens,
+				s->position / s->frame_bytes + f,
+				device_clock_time_of(&s->clock, first_clock_frame + f));
+		s->silent_frames = 0;
+	}
+}
+
 static void update_playback(struct stream *s, uint64_t want)
 {
 	uint64_t queued = s->q_len / s->frame_bytes;
 	uint64_t take = want < queued ? want : queued;
 	bool emptied = take > 0 && take == queued;
 
+	if (s->be->impulse_log != NULL && !s->cfg->capture)
+		log_impulses(s, s->device_frames - want, take);
 	consume(s, take);
 	if (take > 0)
 		s->started_consuming = true;
@@ -181,22 +226,33 @@ static void update_playback(struct stream *s, uint64_t want)
 	maybe_send_position(s, emptied && s->position % (s->period_sz ? s->period_sz : 1));
 }
 
+/*
+ * Frames are lost only once the guest has been told of more than a
+ * buffer past what it read, and exactly that many: the newest buffer
+ * before the reported position is kept. A frontend that sees position P
+ * while it has read G then knows that P - G - buffer frames are gone. Had
+ * the drop followed the clock instead (at a READ, or between events), the
+ * backend's read point would move by amounts the frontend cannot see, and
+ * every later READ would be served from a place the frontend does not
+ * expect (its file shifted, READs refused with EAGAIN).
+ */
 static void update_capture(struct stream *s)
 {
 	uint64_t buffer_frames = s->buffer_sz / s->frame_bytes;
 
-	if (s->device_frames - s->read_frames > buffer_frames) {
+	s->position = s->device_frames * s->frame_bytes;
+	maybe_send_position(s, false);
+	if (s->reported_frames > s->read_frames &&
+	    s->reported_frames - s->read_frames > buffer_frames) {
 		if (!s->in_overrun) {
 			s->overruns++;
 			be_log("%s: overrun at frame %" PRIu64 ": the guest did not "
 			       "READ in time; the oldest frames are lost",
-			       s->name, s->device_frames);
+			       s->name, s->reported_frames);
 		}
 		s->in_overrun = true;
-		s->read_frames = s->device_frames - buffer_frames;
+		s->read_frames = s->reported_frames - buffer_frames;
 	}
-	s->position = s->device_frames * s->frame_bytes;
-	maybe_send_position(s, false);
 }
 
 static void stream_update(struct stream *s, uint64_t now)
@@ -244,7 +300,49 @@ static void on_timer(struct loop_source *src, uint32_t events)
 
 	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
 		return;
-	stream_update(s, monotonic_ns());
+	s->timer_ns = monotonic_ns();
+	stream_update(s, s->timer_ns);
+	arm_timer(s);
+	backend_state_changed(s->be);
+}
+
+/* Silent for a second, or for two periods if those are longer. */
+#define CLOCK_SILENT_NS	1000000000u
+
+/* Armed to fire within limit, or fired and waiting for the loop (a late
+ * loop is not a stopped clock). */
+static bool timer_will_fire(const struct stream *s, uint64_t limit)
+{
+	struct itimerspec cur;
+	struct pollfd pfd = { .fd = s->timer_fd, .events = POLLIN };
+	uint64_t left;
+
+	if (timerfd_gettime(s->timer_fd, &cur) < 0)
+		return true;	/* cannot tell: do not cry wolf */
+	left = (uint64_t)cur.it_value.tv_sec * 1000000000u + (uint64_t)cur.it_value.tv_nsec;
+	if (left > 0 && left <= limit)
+		return true;
+	return poll(&pfd, 1, 0) > 0;
+}
+
+void stream_check_clock(struct stream *s, uint64_t now)
+{
+	uint64_t limit = CLOCK_SILENT_NS, period_ns;
+
+	if (!s->opened || s->run != RUN_RUNNING || s->rate == 0 || s->frame_bytes == 0)
+		return;
+	period_ns = (uint64_t)s->period_sz / s->frame_bytes * 1000000000u / s->rate;
+	if (limit < 2 * period_ns)
+		limit = 2 * period_ns;
+	if (now < s->timer_ns || now - s->timer_ns < limit || timer_will_fire(s, limit))
+		return;
+	s->timer_stalls++;
+	be_log("%s: the clock timer has not fired for %" PRIu64 " ms while running "
+	       "(position %" PRIu64 ", %u octets queued); re-armed. This is a bug: "
+	       "please report it with this log", s->name,
+	       (now - s->timer_ns) / 1000000u, s->position, s->q_len);
+	s->timer_ns = now;
+	stream_update(s, now);
 	arm_timer(s);
 	backend_state_changed(s->be);
 }
@@ -318,8 +416,9 @@ static int do_open(struct stream *s, const struct xensnd_open_req *o, char *err)
 	s->run = RUN_STOPPED;
 	s->device_frames = s->position = s->last_period = 0;
 	s->q_head = s->q_len = 0;
-	s->read_frames = 0;
+	s->read_frames = s->reported_frames = 0;
 	s->in_underrun = s->in_overrun = s->started_consuming = false;
+	s->silent_frames = UINT64_MAX / 2;	/* an OPEN counts as silence */
 	s->opens++;
 	return 0;
 }
@@ -527,6 +626,7 @@ static int do_trigger(struct stream *s, uint8_t type, char *err)
 	stream_update(s, now);
 	if (next == RUN_RUNNING) {
 		device_clock_start(&s->clock, now);
+		s->timer_ns = now;
 		if (type == XENSND_OP_TRIGGER_START)
 			s->started_consuming = s->in_underrun = false;
 	} else {
@@ -771,12 +871,12 @@ void stream_describe(const struct stream *s, char *out, size_t out_size)
 		 "underruns=%" PRIu64 " overruns=%" PRIu64 " dropped=%" PRIu64
 		 " opens=%u requests=%" PRIu64 " errors=%" PRIu64 " events=%" PRIu64
 		 " max_write_gap_us=%" PRIu64 " late_writes=%" PRIu64
-		 " volume=%s mute=%s",
+		 " timer_stalls=%" PRIu64 " volume=%s mute=%s",
 		 s->wav_base, s->cfg->capture ? "c" : "p",
 		 s->opened ? run_state_name(s->run) : "closed",
 		 s->opened && f ? f->name : "-", s->opened ? s->rate : 0, ch,
 		 s->opened ? s->buffer_sz : 0, s->opened ? s->period_sz : 0,
 		 s->position, s->device_frames, s->q_len, s->underruns, s->overruns,
 		 s->dropped_octets, s->opens, s->requests, s->errors, s->events,
-		 s->max_write_gap_us, s->late_writes, ch ? vol : "-", ch ? mute : "-");
+		 s->max_write_gap_us, s->late_writes, s->timer_stalls, ch ? vol : "-", ch ? mute : "-");
 }

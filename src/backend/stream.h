@@ -58,9 +58,13 @@ struct stream {
 	uint32_t q_head;
 	uint32_t q_len;
 	bool started_consuming;
+	uint64_t silent_frames;		/* --impulse-log: silence played before */
 	bool in_underrun;
 	/* Capture: frames produced by the clock and already READ. */
 	uint64_t read_frames;
+	/* The position of the last CUR_POS put in the event ring: overruns
+	 * drop relative to it, so the frontend can tell how much was lost. */
+	uint64_t reported_frames;
 	bool in_overrun;
 	struct pwio_stream *pw;		/* --output/--input pipewire */
 	struct wav_writer wav;
@@ -86,6 +90,9 @@ struct stream {
 	uint32_t refusals_logged;
 	uint64_t refusals_unlogged;
 	uint64_t last_write_ns;
+	/* The clock timer's last expiry (or the TRIGGER that started it). */
+	uint64_t timer_ns;
+	uint64_t timer_stalls;
 };
 
 /*
@@ -98,6 +105,13 @@ int stream_init(struct stream *s, struct backend *be, struct card *card,
 		const struct xensnd_stream_keys *keys);
 /* Close the opened stream (if any), unbind, unmap. */
 void stream_fini(struct stream *s);
+
+/*
+ * A running stream's timer fires at least once a period. If it stayed
+ * silent much longer while the loop ran, say so and re-arm it: a stream
+ * whose clock stops would hold its frontend forever.
+ */
+void stream_check_clock(struct stream *s, uint64_t now);
 
 /* One line for the state file. */
 void stream_describe(const struct stream *s, char *out, size_t out_size);

@@ -61,13 +61,20 @@ struct wav_writer {
 	int fd;			/* -1 when closed */
 	uint32_t header_bytes;
 	uint64_t data_bytes;
+	uint64_t declared_bytes;	/* data_bytes the header's sizes say */
 };
 
 /* Create path (O_EXCL: never overwrites) with a valid empty file. */
 int wav_writer_open(struct wav_writer *w, const char *path,
 		    const struct wav_format *fmt);
-/* Append samples and rewrite the sizes in the header. 0 or -errno. */
+/*
+ * Append samples. The header's sizes follow every WAV_SIZES_EVERY octets
+ * and on close: the file is a valid WAV at every moment, at most that
+ * much shorter than what was written, and exact once closed. 0 or -errno.
+ */
+#define WAV_SIZES_EVERY	16384u
 int wav_writer_append(struct wav_writer *w, const void *data, size_t n);
+/* Write the final sizes and close. */
 void wav_writer_close(struct wav_writer *w);
 
 /* A whole file read into memory. */

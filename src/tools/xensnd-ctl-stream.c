@@ -22,6 +22,8 @@ static const struct {
 #define XEN_ERRNO(name, value) { value, #name },
 #include <xen/errno.h>
 };
+/* Again, the default way: the XEN_E* constants. */
+#include <xen/errno.h>
 
 const char *ctl_status_name(int32_t status)
 {
@@ -346,6 +348,29 @@ int ctl_stream_rw(struct ctl_stream *s, uint8_t op, uint32_t offset,
 	xensnd_req_rw(&req, op, offset, length);
 	if (request_ok(s, &req, &resp, "") < 0)
 		return CTL_EXIT_FAILURE;
+	return CTL_EXIT_OK;
+}
+
+int ctl_stream_read(struct ctl_stream *s, uint32_t offset, uint32_t length)
+{
+	struct xensnd_req req;
+	struct xensnd_resp resp;
+
+	if (!s->opened || length > s->buffer_bytes ||
+	    offset > s->buffer_bytes - length) {
+		ctl_error("%s: internal error: READ outside the buffer", s->name);
+		return CTL_EXIT_FAILURE;
+	}
+	xensnd_req_rw(&req, XENSND_OP_READ, offset, length);
+	if (request(s, &req, &resp) < 0)
+		return CTL_EXIT_FAILURE;
+	if (resp.status == -XEN_EAGAIN)
+		return CTL_READ_AGAIN;
+	if (resp.status != 0) {
+		ctl_error("%s: backend refused READ: status %d (%s)", s->name,
+			  resp.status, ctl_status_name(resp.status));
+		return CTL_EXIT_FAILURE;
+	}
 	return CTL_EXIT_OK;
 }
 

@@ -70,6 +70,15 @@ int ctl_stream_rw(struct ctl_stream *s, uint8_t op, uint32_t offset,
 		  uint32_t length);
 
 /*
+ * READ [offset, offset + length): CTL_EXIT_OK, CTL_EXIT_FAILURE (printed),
+ * or CTL_READ_AGAIN when the backend refused it with EAGAIN (it has not
+ * captured that much: it dropped frames we never read, in an overrun we
+ * did not see yet). Not printed: the caller waits for CUR_POS and retries.
+ */
+#define CTL_READ_AGAIN	(-1)
+int ctl_stream_read(struct ctl_stream *s, uint32_t offset, uint32_t length);
+
+/*
  * Wait until the position passes `above` or timeout_ms passes: 1 (see
  * ->position), 0 (timed out), or negative (signal, broken). Events that
  * repeat a position do not extend the wait: a backend that stands still

@@ -8,6 +8,11 @@
   wavtool.py info A.wav                "tag channels rate bits valid frames"
   wavtool.py testsignal A.wav FORMAT   exit 0 if A holds xensnd-backend's test
                                        signal from frame 0 (see xensnd-backend(8))
+  wavtool.py gaps A.wav FORMAT         after an overrun: print "silent=N shifted=N"
+                                       (frames of silence, frames of test signal
+                                       off its place); exit 1 if a frame is
+                                       neither silence nor the test signal at
+                                       some place
 FORMAT is an sndif name: u8 s16_le s24_le s32_le float_le float64_le.
 """
 import random
@@ -132,6 +137,35 @@ def check_testsignal(path, name):
     print(f"{path}: {frames} frames x {ch} channels match the test signal")
 
 
+def check_gaps(path, name):
+    """Silence where frames were lost, the test signal everywhere else.
+
+    A frame that is not silent must be the test signal of its own index
+    (exact accounting) or, at worst, of some other index mod the signal's
+    64-frame period (the recorder resynchronised late): it never holds
+    anything else.
+    """
+    tag, ch, rate, bits, valid, data = read_wav(path)
+    size = bits // 8
+    frame_size = size * ch
+    frames = len(data) // frame_size
+    signal = [b"".join(expected_sample(name, testsignal_value(k, c)) for c in range(ch))
+              for k in range(64)]
+    silence = expected_sample(name, 0) * ch
+    silent = shifted = 0
+    for f in range(frames):
+        got = data[f * frame_size:(f + 1) * frame_size]
+        if got == signal[f % 64]:
+            continue
+        if got == silence:
+            silent += 1
+        elif got in signal:
+            shifted += 1
+        else:
+            sys.exit(f"{path}: frame {f}: {got.hex()} is neither silence nor the test signal")
+    print(f"silent={silent} shifted={shifted}")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "gen" and len(argv) == 7:
         gen(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), argv[6])
@@ -150,6 +184,8 @@ def main(argv):
     elif len(argv) == 3 and argv[1] == "info":
         tag, ch, rate, bits, valid, data = read_wav(argv[2])
         print(tag, ch, rate, bits, valid, len(data) // (ch * bits // 8))
+    elif len(argv) == 4 and argv[1] == "gaps":
+        check_gaps(argv[2], argv[3])
     elif len(argv) == 4 and argv[1] == "testsignal":
         check_testsignal(argv[2], argv[3])
     else:

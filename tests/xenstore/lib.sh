@@ -8,7 +8,8 @@
 #   expect_eq GOT WANT WHAT
 #   expect_fail WHAT CMD...   CMD must exit non-zero
 #   process_gone PID      the process exited (or is an unreaped zombie)
-#   wait_lines FILE N     wait (at most 5 s) until FILE has N lines
+#   wait_lines FILE N     wait (at most 20 s: a loaded sanitizer build is slow
+#                         to start) until FILE has N lines
 #   skip WHY              exit 77: meson counts the test as skipped
 set -euo pipefail
 
@@ -95,7 +96,7 @@ expect_fail() {
 
 wait_lines() {
 	local file=$1 want=$2 i
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		if [ -f "$file" ] && [ "$(wc -l <"$file")" -ge "$want" ]; then
 			return 0
 		fi

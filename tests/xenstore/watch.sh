@@ -4,8 +4,20 @@
 source "$(dirname "$0")/lib.sh"
 start_hub
 
+# Each watcher writes a file of its own, created empty before it starts:
+# reusing one file let wait_lines count the previous watcher's lines (the
+# background job's truncation had not run yet), so the test changed the
+# store before the new watch was registered and waited forever for the
+# events it had missed.
+n_out=0
+fresh_out() {
+	n_out=$((n_out + 1))
+	out=$XS_DIR/watch.$n_out.out
+	: >"$out"
+}
+
 in_dom 0 xenstore-write /w/a 1
-out=$XS_DIR/watch.out
+fresh_out
 in_dom 0 xenstore-watch -n 4 /w >"$out" &
 watcher=$!
 wait_lines "$out" 1   # the initial event: registration is done
@@ -19,6 +31,7 @@ expect_eq "$(tr '\n' ' ' <"$out")" "/w /w/a /w/b/c /w/b " \
 
 # A transaction's changes fire when it commits (xenstore-write with two
 # pairs writes both in one transaction).
+fresh_out
 in_dom 0 xenstore-watch -n 3 /tx >"$out" &
 watcher=$!
 wait_lines "$out" 1
@@ -28,6 +41,7 @@ expect_eq "$(tr '\n' ' ' <"$out")" "/tx /tx/a /tx/b " "a commit fires its change
 
 # Removing a parent fires watches set exactly on the removed children.
 in_dom 0 xenstore-write /w/p/q 1
+fresh_out
 in_dom 0 xenstore-watch -n 2 /w/p/q >"$out" &
 watcher=$!
 wait_lines "$out" 1
@@ -37,6 +51,7 @@ expect_eq "$(tr '\n' ' ' <"$out")" "/w/p/q /w/p/q " "rm of a parent fires a chil
 
 # A guest's relative watch reports relative paths.
 in_dom 7 xenstore-write data/x 0
+fresh_out
 in_dom 7 xenstore-watch -n 2 data >"$out" &
 watcher=$!
 wait_lines "$out" 1
@@ -46,6 +61,7 @@ expect_eq "$(tr '\n' ' ' <"$out")" "data data/x " "relative watch, relative even
 
 # A guest hears nothing of what it cannot read.
 in_dom 0 xenstore-write /hidden/x 0
+fresh_out
 in_dom 7 xenstore-watch -n 2 / >"$out" &
 watcher=$!
 wait_lines "$out" 1
@@ -56,6 +72,7 @@ expect_eq "$(tr '\n' ' ' <"$out")" "/ /local/domain/7/data/y " \
 	"events only for readable nodes"
 
 # @introduceDomain and @releaseDomain reach dom0.
+fresh_out
 in_dom 0 xenstore-watch -n 3 @introduceDomain >"$out" &
 watcher=$!
 wait_lines "$out" 1
@@ -66,9 +83,11 @@ wait "$watcher"
 expect_eq "$(tr '\n' ' ' <"$out")" "@introduceDomain @introduceDomain @introduceDomain " \
 	"@introduceDomain fires once per new domain"
 
+fresh_out
 in_dom 0 xenstore-watch -n 2 @releaseDomain >"$out" &
 watcher=$!
-guest_out=$XS_DIR/guest.out
+guest_out=$XS_DIR/guest.1.out
+: >"$guest_out"
 in_dom 7 xenstore-watch -n 2 @releaseDomain >"$guest_out" &
 guest_watcher=$!
 wait_lines "$out" 1
@@ -85,6 +104,8 @@ wait "$guest_watcher" 2>/dev/null || true
 
 # dom0 may let a guest see it (SET_PERMS on the special path).
 in_dom 0 xenstore-chmod @releaseDomain n0 r7
+guest_out=$XS_DIR/guest.2.out
+: >"$guest_out"
 in_dom 7 xenstore-watch -n 2 @releaseDomain >"$guest_out" &
 guest_watcher=$!
 wait_lines "$guest_out" 1

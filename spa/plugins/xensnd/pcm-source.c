@@ -8,6 +8,7 @@
  * graph buffer. Everything here runs on the data loop.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <spa/support/plugin.h>
@@ -20,10 +21,33 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.source");
 #undef SPA_LOG_TOPIC_DEFAULT
 #define SPA_LOG_TOPIC_DEFAULT &log_topic
 
+/*
+ * The backend keeps one buffer (buffer_sz) of frames before the position
+ * it reported and drops older ones (an overrun: our data loop was not
+ * scheduled in time, xensnd-backend(8)). Skip what it dropped rather than
+ * ask for it: those READs would be refused.
+ */
+static void skip_overrun(struct xensnd_pcm *this)
+{
+	uint64_t kept = this->buffer_bytes / this->port.frame_bytes;
+	uint64_t lost;
+
+	if (this->backend_pos <= this->frames_posted + kept)
+		return;
+	lost = this->backend_pos - kept - this->frames_posted;
+	spa_log_info(this->log, "%p: %s: backend overrun: %" PRIu64 " frames lost",
+		     this, this->name, lost);
+	/* Counted as taken out: in flight and the delay stay right. */
+	this->frames_posted += lost;
+	this->frames_done += lost;
+	this->xruns++;
+}
+
 static void post_reads(struct xensnd_pcm *this)
 {
 	uint32_t fb = this->port.frame_bytes;
 
+	skip_overrun(this);
 	while (this->backend_pos >= this->frames_posted + this->period_frames &&
 	       this->frames_posted - this->frames_done + this->period_frames <= this->ring_frames) {
 		/* The ring holds whole periods, so a READ never wraps. */
@@ -43,6 +67,7 @@ static void source_start(struct xensnd_pcm *this)
 
 static void source_position(struct xensnd_pcm *this)
 {
+	xensnd_pcm_retry_reads(this);
 	post_reads(this);
 }
 

@@ -27,6 +27,8 @@
 #include <spa/utils/result.h>
 #include <spa/utils/string.h>
 
+#include <xen/errno.h>
+
 #include <xensnd/ring.h>
 
 #include "pcm.h"
@@ -620,14 +622,17 @@ static void update_latency(struct xensnd_pcm *this)
 {
 	struct xensnd_pcm_port *port = &this->port;
 	enum spa_direction d = this->ops->port_direction;
-	/* What sits between the graph and the backend's clock. A sink: the
-	 * fill it keeps (the target) plus the cycle it just wrote. A source:
-	 * the target, the age of the oldest frame it hands out. */
+	/* What sits between the graph and the backend's clock: the fill the
+	 * DLL keeps (the target). A sink: the first frame of a cycle is
+	 * played once the target frames queued before it are (the cycle's
+	 * own frames come after it, they add nothing to its latency;
+	 * tests/bench/latency.sh measures this to within a few tenths of a
+	 * ms). A source: the target, the age of the oldest frame it hands
+	 * out. */
 	uint32_t frames = 0;
 
 	if (this->stream_open)
-		frames = (uint32_t)xensnd_pcm_target(this) +
-			 (d == SPA_DIRECTION_INPUT ? this->period_frames : 0);
+		frames = (uint32_t)xensnd_pcm_target(this);
 	struct spa_latency_info info = SPA_LATENCY_INFO(d);
 
 	info.min_rate = info.max_rate = frames;
@@ -900,7 +905,7 @@ int xensnd_pcm_post_rw(struct xensnd_pcm *this, uint8_t op, uint32_t offset,
 		return res;
 	rw = &this->rw[(this->rw_head + this->rw_count) % XENSND_RING_SIZE];
 	rw->id = req.id;
-	rw->done = false;
+	rw->done = rw->retry = false;
 	rw->offset = offset;
 	rw->frames = frames;
 	rw->sent_ns = xensnd_pcm_now(this);
@@ -908,6 +913,33 @@ int xensnd_pcm_post_rw(struct xensnd_pcm *this, uint8_t op, uint32_t offset,
 	if (notify)
 		xensnd_front_channel_notify(&this->transport->channel);
 	return 0;
+}
+
+void xensnd_pcm_retry_reads(struct xensnd_pcm *this)
+{
+	bool notify = false;
+
+	for (uint32_t i = 0; i < this->rw_count; i++) {
+		struct xensnd_pcm_rw *rw = &this->rw[(this->rw_head + i) % XENSND_RING_SIZE];
+		struct xensnd_req req;
+		bool nfy = false;
+
+		if (!rw->retry)
+			continue;
+		if (!xensnd_front_ring_can_push(this->ring))
+			break;	/* the next CUR_POS tries again */
+		spa_zero(req);
+		xensnd_req_rw(&req, XENSND_OP_READ, rw->offset,
+			      rw->frames * this->port.frame_bytes);
+		if (xensnd_front_ring_push(this->ring, &req, &nfy) < 0)
+			break;
+		notify |= nfy;
+		rw->id = req.id;
+		rw->retry = false;
+		rw->sent_ns = xensnd_pcm_now(this);
+	}
+	if (notify)
+		xensnd_front_channel_notify(&this->transport->channel);
 }
 
 void xensnd_pcm_trigger_start(struct xensnd_pcm *this)
@@ -1085,8 +1117,22 @@ static void handle_rw_response(struct xensnd_pcm *this, const struct xensnd_resp
 {
 	for (uint32_t i = 0; i < this->rw_count; i++) {
 		struct xensnd_pcm_rw *rw = &this->rw[(this->rw_head + i) % XENSND_RING_SIZE];
-		if (rw->id != r->id || rw->done)
+		if (rw->id != r->id || rw->done || rw->retry)
 			continue;
+		/* The backend has fewer frames than CUR_POS promised: it dropped
+		 * some in an overrun we did not see yet (our data loop was not
+		 * scheduled in time). Not an error: post it again on the next
+		 * CUR_POS; the graph gets silence meanwhile. */
+		if (r->operation == XENSND_OP_READ && r->status == -XEN_EAGAIN) {
+			rw->retry = true;
+			this->read_retries++;
+			if (!this->read_refused)
+				spa_log_info(this->log, "%p: %s: READ of %u frames refused "
+					     "with EAGAIN (backend overrun): retried on the "
+					     "next CUR_POS", this, this->name, rw->frames);
+			this->read_refused = true;
+			return;
+		}
 		if (r->status != 0) {
 			xensnd_pcm_fail(this, r->status < 0 ? r->status : -EIO,
 					r->operation == XENSND_OP_WRITE ? "WRITE refused"
@@ -1094,6 +1140,7 @@ static void handle_rw_response(struct xensnd_pcm *this, const struct xensnd_resp
 			return;
 		}
 		rw->done = true;
+		this->read_refused = false;
 		this->acked_frames += rw->frames;
 		this->ops->rw_done(this, r->id);
 		return;

@@ -118,6 +118,7 @@ struct xensnd_pcm_hw_ranges {
 struct xensnd_pcm_rw {
 	uint16_t id;
 	bool done;
+	bool retry;		/* READ refused with EAGAIN: post again on CUR_POS */
 	uint32_t offset;	/* octets into the audio ring */
 	uint32_t frames;
 	uint64_t sent_ns;
@@ -247,6 +248,8 @@ struct xensnd_pcm {
 	uint64_t started_ns;		/* when the data loop started the stream */
 	uint32_t write_offset;		/* octets into the ring */
 	uint32_t xruns;
+	uint32_t read_retries;		/* READs refused with EAGAIN, posted again */
+	bool read_refused;		/* since the last READ answered: log once */
 	uint32_t dll_reports;		/* DLL state lines logged at info level */
 
 	struct xensnd_pcm_rw rw[XENSND_RING_SIZE];
@@ -276,6 +279,8 @@ int xensnd_pcm_post_rw(struct xensnd_pcm *this, uint8_t op, uint32_t offset,
 /* The oldest READ/WRITE in flight, or NULL. */
 struct xensnd_pcm_rw *xensnd_pcm_rw_oldest(struct xensnd_pcm *this);
 void xensnd_pcm_rw_pop(struct xensnd_pcm *this);
+/* Post again, in their places, the READs the backend refused with EAGAIN. */
+void xensnd_pcm_retry_reads(struct xensnd_pcm *this);
 /* Post TRIGGER start once. */
 void xensnd_pcm_trigger_start(struct xensnd_pcm *this);
 /* Backend frames played/captured by now (extrapolated from CUR_POS). */
