@@ -825,6 +825,14 @@ static void reopen_for_quantum(struct xensnd_pcm *this)
 		xensnd_pcm_fail(this, res, "cannot reopen the stream for the new quantum");
 }
 
+static int do_rearm_reopen(struct spa_loop *loop, bool async, uint32_t seq,
+			   const void *data, size_t size, void *user_data)
+{
+	struct xensnd_pcm *this = user_data;
+	this->reopen_pending = false;
+	return 0;
+}
+
 /* Main loop: the data loop signalled reopen_source. */
 static void on_reopen_event(struct spa_source *source)
 {
@@ -833,6 +841,9 @@ static void on_reopen_event(struct spa_source *source)
 
 	if (spa_system_eventfd_read(this->main_system, source->fd, &count) < 0)
 		return;
+	/* First let the data loop ask again: if the quantum went back and
+	 * this reopen is skipped, a later change must still get one. */
+	spa_loop_invoke(this->data_loop, do_rearm_reopen, 0, NULL, 0, true, this);
 	reopen_for_quantum(this);
 }
 
