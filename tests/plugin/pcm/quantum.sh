@@ -116,6 +116,9 @@ timeout 15 pw-play --target "$NODE" "$T/short.wav" ||
 [ "$(reopens)" -gt "$before" ] || fail "the quantum change did not reopen the stream"
 still_alive "quantum 1024 -> 64 between plays"
 wait_suspended "quantum 1024 -> 64 between plays"
+# The checks play at 256 and up: 64 frames (1.3 ms) underrun in a
+# sanitized build on a busy machine, which is not what this test is about.
+quantum 256
 play_exact "after the change between plays" "$T/short.wav"
 
 # 2. While playing: the stream reopens mid-play (its WAV restarts, so only
@@ -125,12 +128,12 @@ timeout 15 pw-play --target "$NODE" "$T/long.wav" &
 player=$!
 _track "$player" pw-play
 sleep 0.7
-quantum 256
+quantum 512
 wait "$player" || fail "pw-play failed across the quantum change"
 _untrack "$player"
 [ "$(reopens)" -gt "$before" ] || fail "the quantum change while playing did not reopen"
-still_alive "quantum 64 -> 256 while playing"
-wait_suspended "quantum 64 -> 256 while playing"
+still_alive "quantum 256 -> 512 while playing"
+wait_suspended "quantum 256 -> 512 while playing"
 play_exact "after the change while playing" "$T/short.wav"
 
 # 3. Just as the play ends, while the node drains its last frames.
@@ -139,11 +142,11 @@ timeout 15 pw-play --target "$NODE" "$T/short.wav" &
 player=$!
 _track "$player" pw-play
 sleep 0.45
-quantum 512
+quantum 1024
 wait "$player" || fail "pw-play failed across the quantum change at its end"
 _untrack "$player"
-still_alive "quantum 256 -> 512 while draining"
-wait_suspended "quantum 256 -> 512 while draining"
+still_alive "quantum 512 -> 1024 while draining"
+wait_suspended "quantum 512 -> 1024 while draining"
 play_exact "after the change while draining" "$T/short.wav"
 [ "$(reopens)" -gt "$before" ] || fail "the quantum change at the end did not reopen"
 still_alive "after all changes"
