@@ -38,12 +38,16 @@ static int write_ring(struct xensnd_pcm *this, const uint8_t *src, uint32_t fram
 	uint32_t left = frames;
 	int res;
 
+	/* Not started, or stopped for a close/reopen: the main thread may be
+	 * freeing or reallocating the buffer. */
+	if (this->ring_data == NULL)
+		return -EIO;
 	if (frames_queued(this) + frames > this->ring_frames)
 		return -ENOSPC;
 	while (left > 0) {
 		uint32_t room = (this->ring_bytes - this->write_offset) / fb;
 		uint32_t n = SPA_MIN(left, room);
-		uint8_t *dst = this->buffer.data + this->write_offset;
+		uint8_t *dst = this->ring_data + this->write_offset;
 
 		if (src) {
 			memcpy(dst, src, (size_t)n * fb);

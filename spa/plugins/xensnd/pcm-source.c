@@ -110,9 +110,9 @@ static void produce(struct xensnd_pcm *this)
 	d = &b->buf->datas[0];
 
 	rw = xensnd_pcm_rw_oldest(this);
-	if (rw != NULL && rw->done) {
+	if (rw != NULL && rw->done && this->ring_data != NULL) {
 		frames = SPA_MIN(rw->frames, d->maxsize / fb);
-		memcpy(d->data, this->buffer.data + rw->offset, (size_t)frames * fb);
+		memcpy(d->data, this->ring_data + rw->offset, (size_t)frames * fb);
 		this->frames_done += rw->frames;
 		xensnd_pcm_rw_pop(this);
 	} else {

@@ -730,7 +730,13 @@ static void drain_playback(struct xensnd_pcm *this)
 		     limit_ms);
 }
 
-/* CLOSE and revoke the buffer: an idle node holds nothing in the backend. */
+/*
+ * CLOSE and revoke the buffer: an idle node holds nothing in the backend.
+ * The order matters: the data path stops first (do_stream_stop, on the data
+ * loop: nothing touches the buffer after it returns), and the channel
+ * source stays on the data loop, the only reader of responses, so CLOSE
+ * gets its answer; the buffer is freed last.
+ */
 static void stream_close(struct xensnd_pcm *this, bool tell_backend)
 {
 	struct xensnd_req req;
@@ -798,22 +804,49 @@ static int stream_open(struct xensnd_pcm *this)
 	return 0;
 }
 
-/* Main loop: a new period for a new quantum means CLOSE + OPEN. */
-static int do_reopen(struct spa_loop *loop, bool async, uint32_t seq,
-		     const void *data, size_t size, void *user_data)
+/*
+ * Main loop: a new period for a new quantum means CLOSE + OPEN. stream_close
+ * stops the data path first (do_stream_stop: no WRITE/READ, no timer, no
+ * ring_data) but keeps the channel source on the data loop, which reads the
+ * drain's CUR_POS and CLOSE's response; stream_open starts the data path
+ * only after the new buffer is granted and OPEN answered.
+ */
+static void reopen_for_quantum(struct xensnd_pcm *this)
 {
-	struct xensnd_pcm *this = user_data;
 	int res;
 
-	this->reopen_pending = false;
 	if (!this->started || !this->stream_open)
-		return 0;
+		return;
+	/* Asked before a Pause/Start that already reopened for it. */
+	if (this->props.period_frames != 0 || graph_quantum(this) == this->opened_quantum)
+		return;
 	spa_log_info(this->log, "%p: %s: quantum is now %u frames: reopening", this,
 		     this->name, graph_quantum(this));
 	stream_close(this, true);
 	if ((res = stream_open(this)) < 0)
 		xensnd_pcm_fail(this, res, "cannot reopen the stream for the new quantum");
+}
+
+static int do_rearm_reopen(struct spa_loop *loop, bool async, uint32_t seq,
+			   const void *data, size_t size, void *user_data)
+{
+	struct xensnd_pcm *this = user_data;
+	this->reopen_pending = false;
 	return 0;
+}
+
+/* Main loop: the data loop signalled reopen_source. */
+static void on_reopen_event(struct spa_source *source)
+{
+	struct xensnd_pcm *this = source->data;
+	uint64_t count;
+
+	if (spa_system_eventfd_read(this->main_system, source->fd, &count) < 0)
+		return;
+	/* First let the data loop ask again: if the quantum went back and
+	 * this reopen is skipped, a later change must still get one. */
+	spa_loop_invoke(this->data_loop, do_rearm_reopen, 0, NULL, 0, true, this);
+	reopen_for_quantum(this);
 }
 
 bool xensnd_pcm_quantum_changed(struct xensnd_pcm *this)
@@ -821,12 +854,13 @@ bool xensnd_pcm_quantum_changed(struct xensnd_pcm *this)
 	return this->props.period_frames == 0 && graph_quantum(this) != this->opened_quantum;
 }
 
+/* Data loop: never reopen here (see pcm.h); wake the main loop, once. */
 void xensnd_pcm_request_reopen(struct xensnd_pcm *this)
 {
 	if (this->reopen_pending || this->props.period_frames != 0)
 		return;
 	this->reopen_pending = true;
-	spa_loop_invoke(this->main_loop, do_reopen, 0, NULL, 0, false, this);
+	spa_system_eventfd_write(this->data_system, this->reopen_source.fd, 1);
 }
 
 /* --------------------------------------------------------- data loop */
@@ -1274,6 +1308,7 @@ static int do_remove_channel(struct spa_loop *loop, bool async, uint32_t seq,
 	this->freerun = this->running && this->rate > 0;
 	this->running = false;
 	this->tracking = false;
+	this->ring_data = NULL;
 	set_timers(this);
 	if (this->channel_source.loop)
 		spa_loop_remove_source(this->data_loop, &this->channel_source);
@@ -1306,6 +1341,9 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->dll_reports = 0;
 	this->xruns = 0;
 	this->freerun = false;
+	this->reopen_pending = false;
+	/* The buffer is granted and OPEN answered: the data path may use it. */
+	this->ring_data = this->buffer.data;
 	this->running = true;
 	this->tracking = true;
 	this->ops->start(this);
@@ -1333,6 +1371,9 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 	this->running = false;
 	this->tracking = false;
 	this->freerun = false;
+	this->reopen_pending = false;
+	/* From here the main thread may free or reallocate the buffer. */
+	this->ring_data = NULL;
 	set_timers(this);
 	rw_reset(this);
 	return 0;
@@ -2146,6 +2187,14 @@ int xensnd_pcm_clear(struct spa_handle *handle)
 		spa_system_close(this->data_system, this->timer_source.fd);
 		this->timer_source.fd = -1;
 	}
+	if (this->reopen_source_added) {
+		spa_loop_remove_source(this->main_loop, &this->reopen_source);
+		this->reopen_source_added = false;
+	}
+	if (this->reopen_source.fd >= 0) {
+		spa_system_close(this->main_system, this->reopen_source.fd);
+		this->reopen_source.fd = -1;
+	}
 	if (this->sync_fd >= 0) {
 		spa_system_close(this->main_system, this->sync_fd);
 		this->sync_fd = -1;
@@ -2200,6 +2249,7 @@ int xensnd_pcm_init(struct xensnd_pcm *this, const struct xensnd_pcm_dir_ops *op
 
 	this->ops = ops;
 	this->sync_fd = -1;
+	this->reopen_source.fd = -1;
 	this->timer_source.fd = -1;
 	this->log = spa_support_find(support, n_support, SPA_TYPE_INTERFACE_Log);
 	spa_log_topic_init(this->log, &log_topic);
@@ -2234,6 +2284,19 @@ int xensnd_pcm_init(struct xensnd_pcm *this, const struct xensnd_pcm_dir_ops *op
 	if (this->sync_fd < 0)
 		return this->sync_fd;
 	/* From here on every failure path releases what init took. */
+	this->reopen_source.func = on_reopen_event;
+	this->reopen_source.data = this;
+	this->reopen_source.fd = spa_system_eventfd_create(this->main_system,
+			SPA_FD_CLOEXEC | SPA_FD_NONBLOCK);
+	this->reopen_source.mask = SPA_IO_IN;
+	this->reopen_source.rmask = 0;
+	if (this->reopen_source.fd < 0) {
+		res = this->reopen_source.fd;
+		goto fail;
+	}
+	if ((res = spa_loop_add_source(this->main_loop, &this->reopen_source)) < 0)
+		goto fail;
+	this->reopen_source_added = true;
 
 	this->node.iface = SPA_INTERFACE_INIT(SPA_TYPE_INTERFACE_Node, SPA_VERSION_NODE,
 					      &impl_node, this);

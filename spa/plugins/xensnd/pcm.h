@@ -17,6 +17,20 @@
  * every push on the request ring (the ring has a single user, see ring.h).
  * The main thread hands a request to the data loop with spa_loop_invoke
  * and waits for its response on an eventfd the data loop signals.
+ *
+ * The other way, the data loop never calls spa_loop_invoke(main_loop) for
+ * work that blocks: WirePlumber "enters" its main loop only while it
+ * dispatches, and spa_loop_invoke on a loop nobody has entered runs the
+ * callback at once, in the caller's thread. A reopen run that way blocked
+ * the data loop (nobody read the CLOSE/OPEN responses, both timed out) and
+ * freed the buffer under the process() that asked for it. So the data
+ * loop asks for a reopen by signalling `reopen_source`, an eventfd source
+ * on the main loop, and the main thread does it.
+ *
+ * The stream buffer: the main thread allocates, grants and frees it; the
+ * data loop reaches it only through `ring_data`, which do_stream_start sets
+ * (after the buffer is set up and OPEN answered) and do_stream_stop clears
+ * (before it is freed), both on the data loop by a blocking invoke.
  */
 #ifndef SPA_XENSND_PCM_H
 #define SPA_XENSND_PCM_H
@@ -206,6 +220,10 @@ struct xensnd_pcm {
 	uint32_t volume_offset;		/* tail area for SET_VOLUME/MUTE payloads */
 	uint32_t buffer_bytes;		/* ring + tail: OPEN's buffer_sz */
 
+	/* ---- the data loop asks the main loop to re-OPEN ---- */
+	struct spa_source reopen_source;	/* eventfd on the main loop */
+	bool reopen_source_added;
+
 	/* ---- a main-thread request waiting for its response ---- */
 	int sync_fd;			/* eventfd, signalled by the data loop */
 	struct {
@@ -219,6 +237,9 @@ struct xensnd_pcm {
 	struct spa_source channel_source;
 	struct spa_source timer_source;
 	struct xensnd_front_ring *ring;	/* &transport->channel.ring while added */
+	/* The stream buffer while the data path may use it: set by
+	 * do_stream_start, NULL after do_stream_stop / do_remove_channel. */
+	uint8_t *ring_data;
 	bool following;
 	bool running;			/* data path active (stream open, started) */
 	bool tracking;			/* CUR_POS followed (running, or draining) */
@@ -227,7 +248,8 @@ struct xensnd_pcm {
 	uint16_t trigger_id;
 	uint64_t trigger_sent_ns;	/* 0 once answered */
 	bool failed;			/* data loop hit an error, reported once */
-	bool reopen_pending;		/* asked the main loop to re-OPEN */
+	bool reopen_pending;		/* asked the main loop to re-OPEN (until
+					 * the next start or stop) */
 	uint64_t next_time;
 	uint64_t cycle_time;		/* when the current cycle started */
 	struct spa_dll dll;
