@@ -27,7 +27,17 @@ $profiles"
 done
 grep -qF '"Audio/Sink"' <<<"$profiles" || fail "profile \"on\" has no Audio/Sink class"
 
-wpctl set-profile "$dev" 0
+# Switch with pw-cli, not wpctl: wpctl subscribes to the device's params,
+# re-enumerates Profile when the switch flips its serial, and exits with
+# that enumeration still in flight; PipeWire 0.3.65's server then marks
+# Profile cached with the entries from before the switch (impl-device.c
+# remove_busy_resource on the destroyed resource), and every later reader
+# sees "on" until the next change. pw-cli only sets the param.
+set_profile() {
+	pw-cli set-param "$dev" Profile "{ index: $1, save: true }" >/dev/null ||
+		fail "pw-cli set-param $dev Profile index $1 failed"
+}
+set_profile 0
 for n in $(card_nodes 0); do
 	wait_no_node "$n" 5
 done
@@ -37,7 +47,7 @@ profile_is() {
 # The param update reaches the server after the node removals.
 _wait_for 5 profile_is off || fail "Profile is not \"off\" after set-profile 0"
 
-wpctl set-profile "$dev" 1
+set_profile 1
 for n in $(card_nodes 0); do
 	wait_node "$n" 5
 done

@@ -22,10 +22,18 @@ start_pulse
 wait_node xensnd_output.0.0.0 15
 wait_device xensnd_card.0
 
+# The card appears before its profiles: pipewire-pulse lists it as soon as
+# it has the device's info, and fills the profiles when the EnumProfile
+# enumeration comes back ("profiles inconsistent (0 < 2)" meanwhile).
 _card_listed() {
 	pactl list cards 2>/dev/null | grep -F "Name: xensnd_card.0" >/dev/null
 }
+_card_has_profiles() {
+	pactl list cards 2>/dev/null | grep -F "Active Profile: " >/dev/null
+}
 _wait_for 5 _card_listed || fail "pactl list cards has no xensnd_card.0"
+_wait_for 5 _card_has_profiles ||
+	fail "pactl list cards shows xensnd_card.0 without profiles: $(pactl list cards 2>&1)"
 cards=$(pactl list cards)
 grep -qF 'device.description = "Xen Test Card"' <<<"$cards" ||
 	fail "the card's long-name is not its description:
