@@ -62,7 +62,33 @@ static void post_reads(struct xensnd_pcm *this)
 
 static void source_start(struct xensnd_pcm *this)
 {
+	this->capture_primed = false;
 	xensnd_pcm_trigger_start(this);
+}
+
+/*
+ * Captured data is handed out only once two READs are answered (a start
+ * threshold, as ALSA capture has). Started on the first one, the node
+ * would sit exactly one period behind the backend with no margin: a
+ * follower's graph cycle that comes a little before the next answer,
+ * which its phase against the backend's clock allows, would then get a
+ * period of silence. One answered period in hand absorbs that jitter.
+ */
+#define CAPTURE_START_READS	2
+
+static bool capture_ready(struct xensnd_pcm *this)
+{
+	uint32_t done = 0;
+
+	if (this->capture_primed)
+		return true;
+	for (uint32_t i = 0; i < this->rw_count && done < CAPTURE_START_READS; i++) {
+		if (!this->rw[(this->rw_head + i) % XENSND_RING_SIZE].done)
+			break;
+		done++;
+	}
+	this->capture_primed = done >= CAPTURE_START_READS;
+	return this->capture_primed;
 }
 
 static void source_position(struct xensnd_pcm *this)
@@ -110,7 +136,11 @@ static void produce(struct xensnd_pcm *this)
 	d = &b->buf->datas[0];
 
 	rw = xensnd_pcm_rw_oldest(this);
-	if (rw != NULL && rw->done && this->ring_data != NULL) {
+	if (!capture_ready(this)) {
+		/* Starting: silence until the start threshold, not an xrun. */
+		frames = SPA_MIN(xensnd_pcm_cycle_frames(this), d->maxsize / fb);
+		memset(d->data, 0, (size_t)frames * fb);
+	} else if (rw != NULL && rw->done && this->ring_data != NULL) {
 		frames = SPA_MIN(rw->frames, d->maxsize / fb);
 		memcpy(d->data, this->ring_data + rw->offset, (size_t)frames * fb);
 		this->frames_done += rw->frames;

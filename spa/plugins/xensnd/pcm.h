@@ -271,6 +271,7 @@ struct xensnd_pcm {
 	uint32_t write_offset;		/* octets into the ring */
 	uint32_t xruns;
 	uint32_t read_retries;		/* READs refused with EAGAIN, posted again */
+	bool capture_primed;		/* source: enough answered READs to start */
 	bool read_refused;		/* since the last READ answered: log once */
 	uint32_t dll_reports;		/* DLL state lines logged at info level */
 
