@@ -244,23 +244,6 @@ static int impl_init(const struct spa_handle_factory *factory, struct spa_handle
 			       n_support);
 }
 
-static size_t impl_get_size(const struct spa_handle_factory *factory,
-			    const struct spa_dict *params)
-{
-	return xensnd_pcm_get_size();
-}
-
-static int impl_enum_interface_info(const struct spa_handle_factory *factory,
-				    const struct spa_interface_info **info, uint32_t *index)
-{
-	spa_return_val_if_fail(info != NULL, -EINVAL);
-	spa_return_val_if_fail(index != NULL, -EINVAL);
-	if (*index >= SPA_N_ELEMENTS(xensnd_pcm_interfaces))
-		return 0;
-	*info = &xensnd_pcm_interfaces[(*index)++];
-	return 1;
-}
-
 static const struct spa_dict_item info_items[] = {
 	{ SPA_KEY_FACTORY_AUTHOR, "pipewire-xensnd" },
 	{ SPA_KEY_FACTORY_DESCRIPTION, "Capture audio from a Xen para-virtual sound (sndif) stream" },
@@ -273,7 +256,7 @@ const struct spa_handle_factory xensnd_pcm_source_factory = {
 	SPA_VERSION_HANDLE_FACTORY,
 	XENSND_FACTORY_SOURCE,
 	&info,
-	impl_get_size,
+	xensnd_pcm_factory_get_size,
 	impl_init,
-	impl_enum_interface_info,
+	xensnd_pcm_factory_enum_interface_info,
 };

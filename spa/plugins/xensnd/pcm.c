@@ -2134,14 +2134,27 @@ static const struct xensnd_transport_events transport_events = {
 
 /* ------------------------------------------------------ init / clear */
 
-size_t xensnd_pcm_get_size(void)
+static const struct spa_interface_info pcm_interfaces[] = {
+	{ SPA_TYPE_INTERFACE_Node },
+};
+
+size_t xensnd_pcm_factory_get_size(const struct spa_handle_factory *factory,
+				   const struct spa_dict *params)
 {
 	return sizeof(struct xensnd_pcm);
 }
 
-const struct spa_interface_info xensnd_pcm_interfaces[1] = {
-	{ SPA_TYPE_INTERFACE_Node, },
-};
+int xensnd_pcm_factory_enum_interface_info(const struct spa_handle_factory *factory,
+					   const struct spa_interface_info **info,
+					   uint32_t *index)
+{
+	spa_return_val_if_fail(info != NULL, -EINVAL);
+	spa_return_val_if_fail(index != NULL, -EINVAL);
+	if (*index >= SPA_N_ELEMENTS(pcm_interfaces))
+		return 0;
+	*info = &pcm_interfaces[(*index)++];
+	return 1;
+}
 
 int xensnd_pcm_get_interface(struct spa_handle *handle, const char *type, void **interface)
 {

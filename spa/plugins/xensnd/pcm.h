@@ -280,14 +280,18 @@ struct xensnd_pcm {
 };
 
 /* Factories' common parts. */
-size_t xensnd_pcm_get_size(void);
+/* The sink and source factories differ only in init. */
+size_t xensnd_pcm_factory_get_size(const struct spa_handle_factory *factory,
+				   const struct spa_dict *params);
+int xensnd_pcm_factory_enum_interface_info(const struct spa_handle_factory *factory,
+					   const struct spa_interface_info **info,
+					   uint32_t *index);
 int xensnd_pcm_init(struct xensnd_pcm *this, const struct xensnd_pcm_dir_ops *ops,
 		    const struct spa_dict *info, const struct spa_support *support,
 		    uint32_t n_support);
 int xensnd_pcm_get_interface(struct spa_handle *handle, const char *type,
 			     void **interface);
 int xensnd_pcm_clear(struct spa_handle *handle);
-extern const struct spa_interface_info xensnd_pcm_interfaces[1];
 
 /* ---- for the direction halves (data loop) ---- */
 
