@@ -53,6 +53,19 @@ static int bind_unbound(xenevtchn_handle *evtchn, domid_t remote,
 	return 0;
 }
 
+/* Both ends: unbind a stream's two ports and close their handle. */
+static void close_ports(xenevtchn_handle *evtchn, evtchn_port_t port,
+			evtchn_port_t evt_port)
+{
+	if (evtchn == NULL)
+		return;
+	if (port)
+		xenevtchn_unbind(evtchn, port);
+	if (evt_port)
+		xenevtchn_unbind(evtchn, evt_port);
+	xenevtchn_close(evtchn);
+}
+
 int xensnd_front_channel_open(struct xensnd_front_channel *ch,
 			      xengntshr_handle *gntshr, domid_t backend)
 {
@@ -85,13 +98,7 @@ fail:
 
 void xensnd_front_channel_close(struct xensnd_front_channel *ch)
 {
-	if (ch->evtchn) {
-		if (ch->port)
-			xenevtchn_unbind(ch->evtchn, ch->port);
-		if (ch->evt_port)
-			xenevtchn_unbind(ch->evtchn, ch->evt_port);
-		xenevtchn_close(ch->evtchn);
-	}
+	close_ports(ch->evtchn, ch->port, ch->evt_port);
 	/* Unsharing revokes the grants; Xen keeps a page the backend still
 	 * maps until it lets go, so this is safe at any time. */
 	if (ch->ring_page)
@@ -218,13 +225,7 @@ fail:
 
 void xensnd_back_channel_close(struct xensnd_back_channel *ch)
 {
-	if (ch->evtchn) {
-		if (ch->port)
-			xenevtchn_unbind(ch->evtchn, ch->port);
-		if (ch->evt_port)
-			xenevtchn_unbind(ch->evtchn, ch->evt_port);
-		xenevtchn_close(ch->evtchn);
-	}
+	close_ports(ch->evtchn, ch->port, ch->evt_port);
 	if (ch->ring_page)
 		xengnttab_unmap(ch->gnttab, ch->ring_page, 1);
 	if (ch->evt_page)
