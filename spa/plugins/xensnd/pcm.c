@@ -556,9 +556,33 @@ static uint32_t graph_quantum(struct xensnd_pcm *this)
 	return XENSND_PCM_DEFAULT_QUANTUM;
 }
 
+/* The graph's rate: a stream at another one is resampled by the adapter. */
+static uint32_t graph_rate(struct xensnd_pcm *this)
+{
+	if (this->position && this->position->clock.rate.denom > 0)
+		return this->position->clock.rate.denom;
+	return this->port.format.rate;
+}
+
+/*
+ * One graph cycle in the stream's frames (ALSA's threshold): a 44.1 kHz
+ * stream in a 48 kHz graph plays 941 frames of a 1024-frame quantum. The
+ * stream's timing (target fill, period, DLL) counts these; the graph's
+ * clock counts the quantum.
+ */
+uint32_t xensnd_pcm_cycle_frames(struct xensnd_pcm *this)
+{
+	uint32_t q = graph_quantum(this), rate = this->port.format.rate;
+	uint32_t grate = graph_rate(this);
+
+	if (rate == 0 || grate == 0 || rate == grate)
+		return q;
+	return (uint32_t)SPA_SCALE32_UP(q, rate, grate);
+}
+
 int64_t xensnd_pcm_target(struct xensnd_pcm *this)
 {
-	uint32_t q = graph_quantum(this);
+	uint32_t q = xensnd_pcm_cycle_frames(this);
 	/* A source waits for two captured periods: the older one's READ is
 	 * surely answered by then. */
 	uint32_t cycles = this->ops->port_direction == SPA_DIRECTION_INPUT ? 1 : 2;
@@ -577,7 +601,7 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 {
 	const struct xensnd_pcm_params *p = stream_params(this);
 	uint32_t period = this->props.period_frames ? this->props.period_frames
-						   : graph_quantum(this);
+						   : xensnd_pcm_cycle_frames(this);
 	/* The tail holds one int32 per channel, in whole frames: the backend
 	 * wants buffer_sz to be whole frames. */
 	uint32_t tail_frames = (this->port.format.channels * (uint32_t)sizeof(int32_t) +
@@ -588,7 +612,7 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 
 	if (this->hw.period_min)
 		period = SPA_CLAMP(period, this->hw.period_min, this->hw.period_max);
-	step = SPA_MAX(period, graph_quantum(this));
+	step = SPA_MAX(period, xensnd_pcm_cycle_frames(this));
 	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * step,
 		       (uint64_t)XENSND_PCM_MIN_RING_FRAMES);
 	periods = (uint32_t)SPA_MAX((want + period - 1) / period,
@@ -609,7 +633,7 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 		return -ENOSPC;
 	}
 	this->period_frames = period;
-	this->opened_quantum = graph_quantum(this);
+	this->opened_cycle = xensnd_pcm_cycle_frames(this);
 	this->n_periods = periods;
 	this->ring_frames = period * periods;
 	this->ring_bytes = this->ring_frames * frame_bytes;
@@ -818,7 +842,7 @@ static void reopen_for_quantum(struct xensnd_pcm *this)
 	if (!this->started || !this->stream_open)
 		return;
 	/* Asked before a Pause/Start that already reopened for it. */
-	if (this->props.period_frames != 0 || graph_quantum(this) == this->opened_quantum)
+	if (!xensnd_pcm_quantum_changed(this))
 		return;
 	spa_log_info(this->log, "%p: %s: quantum is now %u frames: reopening", this,
 		     this->name, graph_quantum(this));
@@ -851,7 +875,8 @@ static void on_reopen_event(struct spa_source *source)
 
 bool xensnd_pcm_quantum_changed(struct xensnd_pcm *this)
 {
-	return this->props.period_frames == 0 && graph_quantum(this) != this->opened_quantum;
+	return this->props.period_frames == 0 &&
+		xensnd_pcm_cycle_frames(this) != this->opened_cycle;
 }
 
 /* Data loop: never reopen here (see pcm.h); wake the main loop, once. */
@@ -897,11 +922,6 @@ static void set_timers(struct xensnd_pcm *this)
 	} else {
 		set_timeout(this, 0);
 	}
-}
-
-uint32_t xensnd_pcm_cycle_frames(struct xensnd_pcm *this)
-{
-	return graph_quantum(this);
 }
 
 static void rw_reset(struct xensnd_pcm *this)
@@ -1041,7 +1061,7 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 			      int64_t delay, int64_t target)
 {
 	bool playback = this->ops->port_direction == SPA_DIRECTION_INPUT;
-	uint32_t duration = graph_quantum(this);
+	uint32_t cycle = xensnd_pcm_cycle_frames(this);
 	double err, corr;
 
 	/* A driver checks request deadlines on its timer; a follower here. */
@@ -1049,18 +1069,18 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 		check_deadlines(this, now);
 	err = playback ? (double)(delay - target) : (double)(target - delay);
 	if (SPA_UNLIKELY(this->dll.bw == 0.0)) {
-		spa_dll_set_bw(&this->dll, SPA_DLL_BW_MAX, duration, this->rate);
+		spa_dll_set_bw(&this->dll, SPA_DLL_BW_MAX, cycle, this->rate);
 		this->next_time = now;
 		this->cycle_time = now;
 	}
-	this->max_error = SPA_MAX(256.0, duration / 2.0);
+	this->max_error = SPA_MAX(256.0, cycle / 2.0);
 	err = SPA_CLAMP(err, -this->max_error, this->max_error);
 	corr = spa_dll_update(&this->dll, err);
 
 	if (SPA_UNLIKELY(this->next_time - this->cycle_time > BW_PERIOD)) {
 		this->cycle_time = this->next_time;
 		if (this->dll.bw > SPA_DLL_BW_MIN)
-			spa_dll_set_bw(&this->dll, this->dll.bw / 2.0, duration, this->rate);
+			spa_dll_set_bw(&this->dll, this->dll.bw / 2.0, cycle, this->rate);
 		/* The first half minute at info level: how the clock settled. */
 		if (this->dll_reports < 10) {
 			this->dll_reports++;
@@ -1079,7 +1099,9 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 				SPA_IO_RATE_MATCH_FLAG_ACTIVE, this->following);
 	}
 	if (!this->following) {
-		this->next_time += (uint64_t)(duration / corr * 1e9 / this->rate);
+		uint32_t duration = graph_quantum(this);
+
+		this->next_time += (uint64_t)(cycle / corr * 1e9 / this->rate);
 		if (this->clock) {
 			this->clock->nsec = now;
 			this->clock->position += duration;
@@ -1102,7 +1124,7 @@ static void freerun_cycle(struct xensnd_pcm *this)
 	uint32_t duration = graph_quantum(this);
 	uint64_t now = this->next_time;
 
-	this->next_time += (uint64_t)duration * SPA_NSEC_PER_SEC / this->rate;
+	this->next_time += (uint64_t)duration * SPA_NSEC_PER_SEC / graph_rate(this);
 	if (this->clock) {
 		this->clock->nsec = now;
 		this->clock->position += duration;

@@ -213,7 +213,7 @@ struct xensnd_pcm {
 	struct xensnd_front_buffer buffer;
 	uint32_t rate;			/* of the open stream */
 	uint32_t period_frames;
-	uint32_t opened_quantum;	/* graph quantum the period was chosen for */
+	uint32_t opened_cycle;	/* cycle frames the period was chosen for */
 	uint32_t n_periods;
 	uint32_t ring_bytes;		/* audio part of the buffer */
 	uint32_t ring_frames;
