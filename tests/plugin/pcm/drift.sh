@@ -12,7 +12,6 @@ secs=${XENSND_DRIFT_SECONDS:-15}
 stack_init
 _need sox pw-play
 STATE=$T/backend-state
-export WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-4}
 start_sim
 introduce_guest
 attach_card 'CARD, short-name=D, sample-formats=s16_le, sample-rates=48000' \
