@@ -20,7 +20,7 @@ for prog in xensim xensnd-ctl xenstore-read xenstore-write python3; do
 	command -v "$prog" >/dev/null || fail "$prog is not on PATH (run through meson test)"
 done
 
-T=$(mktemp -d /tmp/xensnd-ctl-test.XXXXXX)
+T=$(mktemp -d "${TMPDIR:-/tmp}/xensnd-ctl-test.XXXXXX")
 SIM=$T/sim
 OUT=$T/out
 mkdir -p "$SIM" "$OUT"

@@ -33,7 +33,7 @@ run() {	# run PPM
 	wait "$play" || true
 	_untrack "$play"
 	[ "$before" = "$after" ] ||
-		fail "drift $1 ppm: backend underruns went from $before to $after while playing"
+		fail "drift $1 ppm: backend underruns went from $before to $after while playing: $(stream_state dom1-vsnd0-pcm0-stream0)"
 	line=$(grep -a 'rate_diff' "$WP_LOG" | tail -n 1 || true)
 	rate=$(sed -n 's/.*rate_diff \([0-9.]*\).*/\1/p' <<<"$line")
 	echo "drift $1 ppm: no underrun in ${secs} s, settled rate_diff ${rate:-unknown}"
