@@ -1114,6 +1114,35 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 	return corr;
 }
 
+static void channel_mute(struct xensnd_pcm *this, bool mute)
+{
+	this->channel_muted = mute;
+	this->channel_source.mask = mute ? 0 : SPA_IO_IN;
+	spa_loop_update_source(this->data_loop, &this->channel_source);
+}
+
+/* A wake-up that brought nothing: a flood is muted until the next cycle. */
+static void count_empty_wake(struct xensnd_pcm *this)
+{
+	if (++this->empty_wakes < XENSND_PCM_MAX_EMPTY_WAKES || this->channel_muted)
+		return;
+	if (!this->warned_flood)
+		spa_log_warn(this->log, "%p: %s: the backend notifies with nothing to "
+			     "read (%u times in a cycle): its channel is read once a "
+			     "cycle while this lasts", this, this->name, this->empty_wakes);
+	this->warned_flood = true;
+	channel_mute(this, true);
+}
+
+/* A new graph cycle: a muted channel is read again (what is pending
+ * wakes the loop at once). */
+static void channel_new_cycle(struct xensnd_pcm *this)
+{
+	this->empty_wakes = 0;
+	if (SPA_UNLIKELY(this->channel_muted) && this->ring != NULL)
+		channel_mute(this, false);
+}
+
 /*
  * The backend went away while the graph was running with us as its
  * driver: keep the graph's clock going at the nominal rate (the data is
@@ -1160,6 +1189,7 @@ static void on_timeout(struct spa_source *source)
 		return;
 
 	now = this->next_time;
+	channel_new_cycle(this);
 	check_deadlines(this, xensnd_pcm_now(this));
 	if (!this->running)
 		return;
@@ -1272,7 +1302,7 @@ static void on_channel_event(struct spa_source *source)
 	struct xensnd_evt evts[XENSND_IN_RING_LEN];
 	bool responses = false, events = false;
 	uint64_t now;
-	int n;
+	int n, n_resps;
 
 	if (this->ring == NULL)
 		return;
@@ -1290,12 +1320,16 @@ static void on_channel_event(struct spa_source *source)
 	}
 	for (int i = 0; i < n; i++)
 		handle_response(this, &resps[i]);
+	n_resps = n;
 
 	n = xensnd_front_ring_events(this->ring, evts, SPA_N_ELEMENTS(evts));
 	if (n < 0) {
 		xensnd_pcm_fail(this, n, this->ring->error);
 		return;
 	}
+	/* Only while the graph runs: its cycles unmute the channel again. */
+	if (n == 0 && n_resps == 0 && this->running)
+		count_empty_wake(this);
 	now = xensnd_pcm_now(this);
 	for (int i = 0; i < n; i++) {
 		if (evts[i].type == XENSND_EVT_CUR_POS)
@@ -1319,6 +1353,8 @@ static int do_add_channel(struct spa_loop *loop, bool async, uint32_t seq,
 	this->channel_source.fd = xensnd_front_channel_fd(&this->transport->channel);
 	this->channel_source.mask = SPA_IO_IN;
 	this->channel_source.rmask = 0;
+	this->channel_muted = false;
+	this->empty_wakes = 0;
 	return spa_loop_add_source(this->data_loop, &this->channel_source);
 }
 
@@ -2022,6 +2058,7 @@ static int impl_node_process(void *object)
 	struct xensnd_pcm *this = object;
 
 	spa_return_val_if_fail(this != NULL, -EINVAL);
+	channel_new_cycle(this);
 	return this->ops->process(this);
 }
 

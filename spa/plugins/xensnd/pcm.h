@@ -66,6 +66,13 @@
 #define XENSND_PCM_MAX_CHANNELS		SPA_AUDIO_MAX_CHANNELS
 /* A request the backend has not answered by then is a dead backend. */
 #define XENSND_PCM_REQUEST_TIMEOUT_NS	(1000 * SPA_NSEC_PER_MSEC)
+/*
+ * Wake-ups of the event channel in one graph cycle that bring neither a
+ * response nor an event, before the channel is left alone until the next
+ * cycle: a backend flooding it (hostile or broken) must not keep the data
+ * loop, which every other node of the process shares, spinning.
+ */
+#define XENSND_PCM_MAX_EMPTY_WAKES	8
 /* Periods in the shared ring buffer (fewer if buffer-size forbids). */
 #define XENSND_PCM_PERIODS		4
 #define XENSND_PCM_MIN_PERIODS		2
@@ -274,6 +281,11 @@ struct xensnd_pcm {
 	bool capture_primed;		/* source: enough answered READs to start */
 	bool read_refused;		/* since the last READ answered: log once */
 	uint32_t dll_reports;		/* DLL state lines logged at info level */
+	/* Wake-ups of the channel that brought nothing, this cycle; past
+	 * XENSND_PCM_MAX_EMPTY_WAKES the channel is muted until the next. */
+	uint32_t empty_wakes;
+	bool channel_muted;
+	bool warned_flood;
 
 	struct xensnd_pcm_rw rw[XENSND_RING_SIZE];
 	uint32_t rw_head, rw_count;	/* FIFO of READ/WRITE in flight */
