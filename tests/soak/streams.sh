@@ -11,7 +11,8 @@
 # memfd (grant) mappings of pipewire, wireplumber, the hub and the backend
 # (and its mapped pages) are printed. Asserted:
 #  - fds, memfd maps/fds and mapped pages are exactly the baseline's;
-#  - anonymous RSS (RssAnon: heap and stacks) grows by at most
+#  - anonymous RSS (RssAnon: heap and stacks) of the processes that run
+#    our code (wireplumber, the hub, the backend) grows by at most
 #    RSS_SLACK_KB (2048) from a warm baseline to the end: the end of the
 #    first interval (runs of up to a minute), or the first measurement a
 #    minute into the run (longer runs); the start if there is only one
@@ -256,7 +257,7 @@ for p in "${loops[@]}"; do
 done
 
 # RSS: the end against the baseline, per process.
-echo "soak: anonymous RSS start -> warm -> end (kB; asserted: warm -> end):"
+echo "soak: anonymous RSS start -> warm -> end (kB; asserted but for pipewire: warm -> end):"
 rss_of() {
 	grep "^$1 " "$2" | sed 's/.* anon=\([0-9]*\).*/\1/'
 }
@@ -268,6 +269,11 @@ while read -r name _; do
 	# Under ASan every free goes to its quarantine (up to 256 MiB) first:
 	# RSS grows by design there, and LeakSanitizer is the leak check.
 	_sanitized && continue
+	# pipewire runs none of our code (the nodes live in WirePlumber),
+	# and in a one-minute run its one-time growth to a working size can
+	# come after the warm point (8.5 MiB in one step at 57 s, once):
+	# printed, not asserted. Its fds and mappings are, exactly.
+	[ "$name" = pipewire ] && continue
 	[ $((e - b)) -le "$slack_kb" ] || fail "$name anonymous RSS grew by $((e - b)) kB (slack $slack_kb kB)"
 done <"$T/baseline"
 echo "soak: recordings without sound: $(cat "$T/silent-recordings" 2>/dev/null | wc -l)"
