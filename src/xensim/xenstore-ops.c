@@ -77,6 +77,26 @@ static int get_node(struct xs_op_ctx *ctx, const char *path, unsigned int perm,
 	return EACCES;
 }
 
+/* The node a one-path request names (relative to the caller's home), if
+ * the caller may access it as perm says. */
+static int get_arg_node(struct xs_op_ctx *ctx, const struct xs_request *req,
+			unsigned int perm, struct xs_node **out)
+{
+	const char *arg = xs_one_arg(req);
+	char *path;
+	int err;
+
+	*out = NULL;
+	if (!arg)
+		return EINVAL;
+	path = xs_canonicalize(ctx->domain, arg);
+	if (!path)
+		return ENOMEM;
+	err = get_node(ctx, path, perm, out);
+	free(path);
+	return err;
+}
+
 static unsigned int node_depth(const struct xs_node *node)
 {
 	unsigned int depth = 0;
@@ -176,18 +196,9 @@ static void log_change(struct xs_op_ctx *ctx, const struct xs_request *req)
 int xs_op_read(struct xs_op_ctx *ctx, const struct xs_request *req,
 	       struct xs_reply *reply)
 {
-	const char *arg = xs_one_arg(req);
 	struct xs_node *node;
-	char *path;
-	int err;
+	int err = get_arg_node(ctx, req, XS_PERM_READ, &node);
 
-	if (!arg)
-		return EINVAL;
-	path = xs_canonicalize(ctx->domain, arg);
-	if (!path)
-		return ENOMEM;
-	err = get_node(ctx, path, XS_PERM_READ, &node);
-	free(path);
 	if (err)
 		return err;
 	return xs_reply_add(reply, node->value, node->len);
@@ -345,18 +356,9 @@ int xs_op_rm(struct xs_op_ctx *ctx, const struct xs_request *req,
 int xs_op_directory(struct xs_op_ctx *ctx, const struct xs_request *req,
 		    struct xs_reply *reply)
 {
-	const char *arg = xs_one_arg(req);
 	struct xs_node *node;
-	char *path;
-	int err;
+	int err = get_arg_node(ctx, req, XS_PERM_READ, &node);
 
-	if (!arg)
-		return EINVAL;
-	path = xs_canonicalize(ctx->domain, arg);
-	if (!path)
-		return ENOMEM;
-	err = get_node(ctx, path, XS_PERM_READ, &node);
-	free(path);
 	if (err)
 		return err;
 	/* Too long for one reply: libxenstore then asks DIRECTORY_PART. */
@@ -451,18 +453,9 @@ int xs_op_directory_part(struct xs_op_ctx *ctx, const struct xs_request *req,
 int xs_op_get_perms(struct xs_op_ctx *ctx, const struct xs_request *req,
 		    struct xs_reply *reply)
 {
-	const char *arg = xs_one_arg(req);
 	struct xs_node *node;
-	char *path;
-	int err;
+	int err = get_arg_node(ctx, req, XS_PERM_READ, &node);
 
-	if (!arg)
-		return EINVAL;
-	path = xs_canonicalize(ctx->domain, arg);
-	if (!path)
-		return ENOMEM;
-	err = get_node(ctx, path, XS_PERM_READ, &node);
-	free(path);
 	for (unsigned int i = 0; !err && i < node->nperms; i++) {
 		char buf[16];
 		int len = xs_perm_format(&node->perms[i], buf, sizeof(buf));
