@@ -59,9 +59,9 @@ process_gone() {
 }
 
 stop_pid() {
-	local pid=$1 i
+	local pid=$1
 	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		process_gone "$pid" && return 0
 		sleep 0.05
 	done
