@@ -9,7 +9,7 @@ attach 1 'CARD, short-name=Early' 'PCM, name=Main' 'STREAM, unique-id=0, type=p'
 start_backend
 wait_for "the early device is InitWait" 'test "$(be_state 1 0)" = 2'
 ok "device attached before the backend: InitWait"
-[ "$(guest 0 xenstore-read backend/vsnd/1/0/versions)" = 2 ] || fail "versions is not 2"
+[ "$(in_dom 0 xenstore-read backend/vsnd/1/0/versions)" = 2 ] || fail "versions is not 2"
 ok "versions = 2"
 
 attach 1 'CARD, short-name=Late' 'PCM, name=A' 'STREAM, unique-id=1, type=p' \

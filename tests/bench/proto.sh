@@ -9,9 +9,9 @@ set -- "$PROTO"
 . "$(dirname "$0")/../hypervisor/lib.sh"
 rounds=${XENSND_BENCH_ROUNDS:-20000}
 
-in_domain_bg 0 "$PROTO" back "$rv" 1
+in_dom_bg 0 "$PROTO" back "$rv" 1
 back=$!
-out=$(in_domain 1 "$PROTO" front "$rv" 0 "$rounds")
+out=$(in_dom 1 "$PROTO" front "$rv" 0 "$rounds")
 wait "$back"
 
 field() {	# NAME KEY

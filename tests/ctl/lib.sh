@@ -1,51 +1,27 @@
 # SPDX-License-Identifier: MIT
-# Shared by the xensnd-ctl integration tests (sourced, bash): a private
-# xensim hub, xensnd-backend in domain 0, the guest's commands in domain 1.
-# Everything lives in one mktemp -d directory; every daemon is killed by
-# its PID on exit.
-
-set -euo pipefail
+# shellcheck shell=bash
+# Shared by the xensnd-ctl integration tests (sourced, bash), on top of the
+# shared xensim harness (tests/lib/xensim.sh: start_hub, in_dom, fail; the
+# backend and the hub killed by PID on exit): a private xensim hub,
+# xensnd-backend in domain 0, the guest's commands in domain 1. Everything
+# lives in one mktemp -d directory, $T; the hub's is $SIM.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/xensim.sh"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GUEST=1
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # The one reason to skip: the backend is another engineer's part, built later.
-if ! command -v xensnd-backend >/dev/null; then
-	echo "SKIP: xensnd-backend is not built yet"
-	exit 77
-fi
+command -v xensnd-backend >/dev/null || skip "xensnd-backend is not built yet"
 for prog in xensim xensnd-ctl xenstore-read xenstore-write python3; do
 	command -v "$prog" >/dev/null || fail "$prog is not on PATH (run through meson test)"
 done
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/xensnd-ctl-test.XXXXXX")
-SIM=$T/sim
+xensim_setup xensnd-ctl-test sim
+T=$TEST_DIR
+SIM=$XS_DIR
 OUT=$T/out
-mkdir -p "$SIM" "$OUT"
-HUB_PID=
-BACKEND_PID=
-
-cleanup() {
-	local status=$?
-	if [ -n "$BACKEND_PID" ]; then
-		kill "$BACKEND_PID" 2>/dev/null || true
-		wait "$BACKEND_PID" 2>/dev/null || true
-	fi
-	if [ -n "$HUB_PID" ]; then
-		kill "$HUB_PID" 2>/dev/null || true
-		# The hub is not our child (it daemonized): wait for it to go.
-		for _ in $(seq 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
-	fi
-	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ]; then
-		for log in "$SIM/xensim.log" "$T/backend.log"; do
-			[ -f "$log" ] && { echo "---- $log"; tail -n 40 "$log"; } >&2
-		done
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
+mkdir -p "$OUT"
+watch_log "$T/backend.log" 40
 
 # Wait up to 5 s for a command to succeed.
 wait_for() {
@@ -54,13 +30,6 @@ wait_for() {
 		sleep 0.05
 	done
 	fail "timed out waiting for: $*"
-}
-
-start_hub() {
-	xensim start --dir "$SIM"
-	HUB_PID=$(cat "$SIM/xensim.pid")
-	# A domain exists once a process ran in it.
-	xensim exec --dir "$SIM" --domid "$GUEST" -- true
 }
 
 # start_backend [xensnd-backend options...]
@@ -78,18 +47,18 @@ stop_backend() {
 
 # attach ITEM... : a vsnd device for the guest, as xl vsnd-attach does.
 attach() {
+	in_dom "$GUEST" true	# the domain exists once a process ran in it
 	xensim vsnd-attach --dir "$SIM" "$GUEST" "$@"
 }
 
 # xs_read PATH (as the guest)
 xs_read() {
-	xensim exec --dir "$SIM" --domid "$GUEST" -- xenstore-read "$1"
+	in_dom "$GUEST" xenstore-read "$1"
 }
 
 # backend_state [DEV]: the backend end's xenbus state (a number).
 backend_state() {
-	xensim exec --dir "$SIM" --domid 0 -- \
-		xenstore-read "backend/vsnd/$GUEST/${1:-0}/state" 2>/dev/null
+	in_dom 0 xenstore-read "backend/vsnd/$GUEST/${1:-0}/state" 2>/dev/null
 }
 
 # The backend is ready for a frontend once it is in InitWait (2).
@@ -104,7 +73,7 @@ wait_backend_ready() {
 
 # ctl ARGS... : xensnd-ctl in the guest.
 ctl() {
-	xensim exec --dir "$SIM" --domid "$GUEST" -- xensnd-ctl "$@"
+	in_dom "$GUEST" xensnd-ctl "$@"
 }
 
 # ctl_bg ARGS... : ctl in the background; $! is xensnd-ctl's own PID

@@ -3,7 +3,7 @@
 # round trip measured in the same run, and map+unmap of 64 granted pages.
 source "$(dirname "$0")/lib.sh"
 
-in_domain_bg 1 "$HV_TEST" offer "$rv" 2 20000
+in_dom_bg 1 "$HV_TEST" offer "$rv" 2 20000
 offer=$!
-in_domain 2 "$HV_TEST" connect "$rv" 1 20000 --bench 2000
+in_dom 2 "$HV_TEST" connect "$rv" 1 20000 --bench 2000
 wait "$offer"

@@ -4,8 +4,8 @@
 # dropped), and the mapped page stays readable and writable.
 source "$(dirname "$0")/lib.sh"
 
-in_domain_bg 1 "$HV_TEST" death-granter "$rv"
-in_domain_bg 2 "$HV_TEST" death-mapper "$rv"
+in_dom_bg 1 "$HV_TEST" death-granter "$rv"
+in_dom_bg 2 "$HV_TEST" death-mapper "$rv"
 mapper=$!
 wait_file "$rv/mapped"
 destroy_domain 1

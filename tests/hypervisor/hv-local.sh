@@ -10,5 +10,5 @@ grep -q "xensim exec" "$dir/noenv.log" || {
 	echo "no hint to use xensim exec in: $(cat "$dir/noenv.log")" >&2
 	exit 1
 }
-in_domain 4 "$HV_TEST" local
-in_domain 5 "$HV_TEST" hostile
+in_dom 4 "$HV_TEST" local
+in_dom 5 "$HV_TEST" hostile

@@ -3,7 +3,7 @@
 # exchange data through 64 granted pages.
 source "$(dirname "$0")/lib.sh"
 
-in_domain_bg 1 "$HV_TEST" offer "$rv" 2 1000
+in_dom_bg 1 "$HV_TEST" offer "$rv" 2 1000
 offer=$!
-in_domain 2 "$HV_TEST" connect "$rv" 1 1000
+in_dom 2 "$HV_TEST" connect "$rv" 1 1000
 wait "$offer"

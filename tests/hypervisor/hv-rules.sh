@@ -5,8 +5,8 @@
 # port and notifies on unbound ports.
 source "$(dirname "$0")/lib.sh"
 
-in_domain_bg 1 "$HV_TEST" rules-granter "$rv"
+in_dom_bg 1 "$HV_TEST" rules-granter "$rv"
 granter=$!
-in_domain 3 "$HV_TEST" rules-dom3 "$rv"
-in_domain 2 "$HV_TEST" rules-dom2 "$rv"
+in_dom 3 "$HV_TEST" rules-dom3 "$rv"
+in_dom 2 "$HV_TEST" rules-dom2 "$rv"
 wait "$granter"

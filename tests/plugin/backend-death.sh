@@ -16,9 +16,7 @@ xensim exec --dir "$SIM" --domid 2 -- \
 	xensnd-backend --output-dir "$OUT" >>"$BACKEND_LOG" 2>&1 &
 _track $! "xensnd-backend(dom2)"
 start_session
-for n in $(card_nodes "$dev"); do
-	wait_node "$n"
-done
+wait_card_nodes "$dev"
 wait_front_state "$dev" 4
 info=$(node_info "xensnd_output.$dev.0.0")
 grep -qF 'api.xensnd.backend-domid = "2"' <<<"$info" ||

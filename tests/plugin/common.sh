@@ -36,3 +36,30 @@ node_ids() {
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
 		/node\.name = "xensnd_/ { n = $3; gsub("\"", "", n); print n, id }' | sort
 }
+
+# wait_card_nodes DEV-ID [SECONDS]: until every node of that card is
+# listed; wait_no_card_nodes: until none is.
+wait_card_nodes() {
+	local n
+	for n in $(card_nodes "$1"); do
+		wait_node "$n" ${2:+"$2"}
+	done
+}
+
+wait_no_card_nodes() {
+	local n
+	for n in $(card_nodes "$1"); do
+		wait_no_node "$n" ${2:+"$2"}
+	done
+}
+
+# start_card_stack [BACKEND-ARG...]: how most tests begin: the hub, the
+# reference card as dev-id 0, the backend (with the ARGs), the guest's
+# session; it returns once the card's nodes are all there.
+start_card_stack() {
+	start_sim
+	attach_card "${CARD_ITEMS[@]}" >/dev/null
+	start_backend "$@"
+	start_session
+	wait_card_nodes 0
+}

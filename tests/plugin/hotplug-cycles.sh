@@ -29,9 +29,7 @@ start_sim
 start_backend --state-file "$STATE"
 start_session
 attach_card "${CARD_ITEMS[@]}" >/dev/null
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+wait_card_nodes 0
 wait_front_state 0 4
 card0=$(node_ids)
 gen_tone "$T/long.wav" 60

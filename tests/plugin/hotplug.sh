@@ -63,9 +63,7 @@ echo "hotplug: wireplumber fds $fds_before before, $fds_after after 3 cycles"
 	fail "wireplumber went from $fds_before to $fds_after fds over 3 attach/detach cycles"
 
 detach_card 0
-for n in $(card_nodes 0); do
-	wait_no_node "$n" 5
-done
+wait_no_card_nodes 0 5
 [ -z "$(node_names | grep '^xensnd_' || true)" ] || fail "xensnd nodes left after detaching every card"
 wait_no_device xensnd_card.0 5
 echo "PASS: attach and detach while running"

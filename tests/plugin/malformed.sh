@@ -15,9 +15,7 @@ dom0_xs xenstore-write "/local/domain/$GUEST/device/vsnd/$bad/0/0/type" x
 start_backend
 start_session
 
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+wait_card_nodes 0
 wait_front_state 0 4
 _wait_for 5 grep -q "skipping Xen sound card device/vsnd/$bad" "$WP_LOG" ||
 	fail "no log line about the bad card device/vsnd/$bad"

@@ -14,9 +14,7 @@ dev=$(attach_card "${CARD_ITEMS[@]}")
 start_backend
 start_session
 
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+wait_card_nodes 0
 got=$(node_names | grep '^xensnd_' | sort)
 [ "$got" = "$(card_nodes 0)" ] || fail "xensnd nodes are:
 $got

@@ -7,13 +7,7 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-start_sim
-attach_card "${CARD_ITEMS[@]}" >/dev/null
-start_backend
-start_session
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+start_card_stack
 wait_device xensnd_card.0
 dev=$(pw-cli ls Device | awk '
 	/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
@@ -38,9 +32,7 @@ set_profile() {
 		fail "pw-cli set-param $dev Profile index $1 failed"
 }
 set_profile 0
-for n in $(card_nodes 0); do
-	wait_no_node "$n" 5
-done
+wait_no_card_nodes 0 5
 profile_is() {
 	pw-cli enum-params "$dev" Profile | grep -qF "String \"$1\""
 }
@@ -48,9 +40,7 @@ profile_is() {
 _wait_for 5 profile_is off || fail "Profile is not \"off\" after set-profile 0"
 
 set_profile 1
-for n in $(card_nodes 0); do
-	wait_node "$n" 5
-done
+wait_card_nodes 0 5
 _wait_for 5 profile_is on || fail "Profile is not \"on\" after set-profile 1"
 [ "$(node_names | grep '^xensnd_' | sort)" = "$(card_nodes 0)" ] ||
 	fail "different nodes after profile on: $(node_names | tr '\n' ' ')"

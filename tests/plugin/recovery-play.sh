@@ -17,13 +17,7 @@ _need sox pw-play
 STATE=$T/backend-state
 limit_ms=1000
 _sanitized && limit_ms=3000
-start_sim
-attach_card "${CARD_ITEMS[@]}" >/dev/null
-start_backend --state-file "$STATE"
-start_session
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+start_card_stack --state-file "$STATE"
 wait_front_state 0 4
 before=$(node_ids)
 

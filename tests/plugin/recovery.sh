@@ -7,13 +7,7 @@ here=$(dirname "$0")
 . "$here/common.sh"
 
 stack_init
-start_sim
-attach_card "${CARD_ITEMS[@]}" >/dev/null
-start_backend
-start_session
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+start_card_stack
 wait_front_state 0 4
 before=$(node_ids)
 

@@ -15,13 +15,7 @@ here=$(dirname "$0")
 
 stack_init
 _need sox pw-play
-start_sim
-attach_card "${CARD_ITEMS[@]}" >/dev/null
-start_backend
-start_session
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+start_card_stack
 wait_front_state 0 4
 
 gen_tone "$T/long.wav" 60
@@ -33,9 +27,7 @@ stream=dom1-vsnd0-pcm0-stream0
 wait_sound "$(wav_file "$stream" 1)" 10 || fail "pw-play was not heard"
 
 restart_wireplumber
-for n in $(card_nodes 0); do
-	wait_node "$n"
-done
+wait_card_nodes 0
 wait_front_state 0 4
 [ "$(node_names | grep '^xensnd_' | sort)" = "$(card_nodes 0)" ] ||
 	fail "different nodes after the restart: $(node_names | tr '\n' ' ')"
