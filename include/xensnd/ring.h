@@ -64,6 +64,9 @@ struct xensnd_front_ring {
 		uint8_t op;
 		bool busy;
 	} pending[XENSND_RING_SIZE];
+	/* Responses are read on the frontend's own schedule: no notification
+	 * is asked for after each read (see xensnd_front_ring_poll). */
+	bool polled;
 	char error[160];
 };
 
@@ -93,6 +96,17 @@ int xensnd_front_ring_push(struct xensnd_front_ring *fr, struct xensnd_req *req,
  */
 int xensnd_front_ring_responses(struct xensnd_front_ring *fr,
 				struct xensnd_resp *out, unsigned int max);
+
+/*
+ * Polled: a frontend that reads responses every cycle anyway (a driving
+ * PCM node) need not be woken for each. xensnd_front_ring_responses then
+ * leaves rsp_event where it is, so the backend's
+ * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY stops notifying. Back to notified,
+ * rsp_event is armed at once; read the ring after, for what came before.
+ */
+void xensnd_front_ring_poll(struct xensnd_front_ring *fr, bool polled);
+/* Ask for one notification at the next response (a request waited on). */
+void xensnd_front_ring_notify_next(struct xensnd_front_ring *fr);
 
 /*
  * Take up to max events (XENSND_IN_RING_LEN is enough) into out and

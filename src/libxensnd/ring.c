@@ -188,13 +188,26 @@ int xensnd_front_ring_responses(struct xensnd_front_ring *fr,
 			fr->in_flight--;
 			n++;
 		}
-		if (n == max)
+		if (n == max || fr->polled)
 			break;
 		/* Ask to be notified of the next response, then look again
 		 * in case one arrived meanwhile. */
 		RING_FINAL_CHECK_FOR_RESPONSES(&fr->ring, more);
 	} while (more);
 	return (int)n;
+}
+
+void xensnd_front_ring_notify_next(struct xensnd_front_ring *fr)
+{
+	fr->ring.sring->rsp_event = fr->ring.rsp_cons + 1;
+	xen_mb();	/* armed before the caller looks at rsp_prod again */
+}
+
+void xensnd_front_ring_poll(struct xensnd_front_ring *fr, bool polled)
+{
+	fr->polled = polled;
+	if (!polled)
+		xensnd_front_ring_notify_next(fr);
 }
 
 int xensnd_front_ring_events(struct xensnd_front_ring *fr,

@@ -240,6 +240,8 @@ static int do_push_sync(struct spa_loop *loop, bool async, uint32_t seq,
 
 	if (this->ring == NULL)
 		return -ENOTCONN;
+	/* Its answer is waited for: wake us, even while the ring is polled. */
+	xensnd_front_ring_notify_next(this->ring);
 	if ((res = xensnd_front_ring_push(this->ring, &req, &notify)) < 0)
 		return res;
 	this->sync.id = req.id;
@@ -1134,13 +1136,22 @@ static void count_empty_wake(struct xensnd_pcm *this)
 	channel_mute(this, true);
 }
 
-/* A new graph cycle: a muted channel is read again (what is pending
- * wakes the loop at once). */
+static int read_channel(struct xensnd_pcm *this);
+
+/*
+ * A new graph cycle: the responses the backend was not asked to notify
+ * are read now (the ring is polled while running), and a muted channel
+ * is polled again (what is pending wakes the loop at once).
+ */
 static void channel_new_cycle(struct xensnd_pcm *this)
 {
+	if (this->ring == NULL)
+		return;
 	this->empty_wakes = 0;
-	if (SPA_UNLIKELY(this->channel_muted) && this->ring != NULL)
+	if (SPA_UNLIKELY(this->channel_muted))
 		channel_mute(this, false);
+	if (this->ring->polled)
+		read_channel(this);
 }
 
 /*
@@ -1295,28 +1306,23 @@ static void handle_cur_pos(struct xensnd_pcm *this, uint64_t position, uint64_t 
 	this->have_pos = true;
 }
 
-static void on_channel_event(struct spa_source *source)
+/*
+ * Everything the backend sent: responses, then events. Both are read on
+ * every wake-up: cheap, and no notification is lost when the two channels
+ * fire together. Bounded by the ring sizes. The number read, or < 0 once
+ * the node failed.
+ */
+static int read_channel(struct xensnd_pcm *this)
 {
-	struct xensnd_pcm *this = source->data;
 	struct xensnd_resp resps[XENSND_RING_SIZE];
 	struct xensnd_evt evts[XENSND_IN_RING_LEN];
-	bool responses = false, events = false;
 	uint64_t now;
 	int n, n_resps;
 
-	if (this->ring == NULL)
-		return;
-	if ((n = xensnd_front_channel_pending(&this->transport->channel,
-					      &responses, &events)) < 0) {
-		xensnd_pcm_fail(this, n, "event channel error");
-		return;
-	}
-	/* Both are read on every wake-up: cheap, and no notification is
-	 * lost when the two channels fire together. Bounded by ring sizes. */
 	n = xensnd_front_ring_responses(this->ring, resps, SPA_N_ELEMENTS(resps));
 	if (n < 0) {
 		xensnd_pcm_fail(this, n, this->ring->error);
-		return;
+		return n;
 	}
 	for (int i = 0; i < n; i++)
 		handle_response(this, &resps[i]);
@@ -1325,11 +1331,8 @@ static void on_channel_event(struct spa_source *source)
 	n = xensnd_front_ring_events(this->ring, evts, SPA_N_ELEMENTS(evts));
 	if (n < 0) {
 		xensnd_pcm_fail(this, n, this->ring->error);
-		return;
+		return n;
 	}
-	/* Only while the graph runs: its cycles unmute the channel again. */
-	if (n == 0 && n_resps == 0 && this->running)
-		count_empty_wake(this);
 	now = xensnd_pcm_now(this);
 	for (int i = 0; i < n; i++) {
 		if (evts[i].type == XENSND_EVT_CUR_POS)
@@ -1340,6 +1343,25 @@ static void on_channel_event(struct spa_source *source)
 	}
 	if (n > 0 && this->running)
 		this->ops->position(this);
+	return n_resps + n;
+}
+
+static void on_channel_event(struct spa_source *source)
+{
+	struct xensnd_pcm *this = source->data;
+	bool responses = false, events = false;
+	int res;
+
+	if (this->ring == NULL)
+		return;
+	if ((res = xensnd_front_channel_pending(&this->transport->channel,
+						&responses, &events)) < 0) {
+		xensnd_pcm_fail(this, res, "event channel error");
+		return;
+	}
+	/* Only while the graph runs: its cycles unmute the channel again. */
+	if (read_channel(this) == 0 && this->running)
+		count_empty_wake(this);
 }
 
 static int do_add_channel(struct spa_loop *loop, bool async, uint32_t seq,
@@ -1404,9 +1426,20 @@ static int do_stream_start(struct spa_loop *loop, bool async, uint32_t seq,
 	this->ring_data = this->buffer.data;
 	this->running = true;
 	this->tracking = true;
+	/* Each cycle reads the responses: the backend need not wake us. */
+	xensnd_front_ring_poll(this->ring, true);
 	this->ops->start(this);
 	set_timers(this);
 	return 0;
+}
+
+/* Not running: responses wake us again; read what came unannounced. */
+static void stop_polling(struct xensnd_pcm *this)
+{
+	if (this->ring == NULL || !this->ring->polled)
+		return;
+	xensnd_front_ring_poll(this->ring, false);
+	read_channel(this);
 }
 
 /* Stop the cycles; positions are still followed (for the drain). */
@@ -1418,6 +1451,7 @@ static int do_stream_pause(struct spa_loop *loop, bool async, uint32_t seq,
 	this->running = false;
 	this->freerun = false;
 	set_timers(this);
+	stop_polling(this);
 	return 0;
 }
 
@@ -1434,6 +1468,7 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 	this->ring_data = NULL;
 	set_timers(this);
 	rw_reset(this);
+	stop_polling(this);
 	return 0;
 }
 
