@@ -5,7 +5,7 @@
 #
 #   bench_stack                 sim + one playback card + backend + session,
 #                               and a null sink "ref-null" as the reference
-#   proc_cpu_ticks PID          utime+stime of PID (all threads), in ticks
+#   proc_cpu_ns PID             CPU time of PID (all its threads), in ns
 #   proc_switches PID           context switches of PID's threads so far
 #   set_quantum N               clock.force-quantum N (0: unforced)
 #   play_streams N TARGET FILE  N pw-play instances; their PIDs in PLAY_PIDS
@@ -26,8 +26,6 @@ NULL_SINK=ref-null
 XEN_STREAM=dom1-vsnd0-pcm0-stream0
 # The WAVs the backend writes go to tmpfs, so the disk is not measured.
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
-CLK_TCK=$(getconf CLK_TCK)
-
 # The PID of a process lib.sh started, by its name.
 tracked_pid() {
 	local i
@@ -66,9 +64,11 @@ bench_stack() {
 	WP_PID=$(tracked_pid wireplumber)
 }
 
-proc_cpu_ticks() {
-	# Fields 14 and 15 (utime, stime) after the ")" that ends the name.
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+proc_cpu_ns() {
+	# The scheduler's own count (schedstat's first field), per thread,
+	# to the nanosecond: utime+stime come in 10 ms ticks, too coarse for
+	# a process that runs 5 ms a second.
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ n += $1 } END { printf "%.0f\n", n }'
 }
 
 # Each wake-up of a thread is a voluntary context switch: what a graph

@@ -2,8 +2,9 @@
 # Benchmark: CPU per second of audio of pipewire, wireplumber (where the
 # Xen node runs) and xensnd-backend, with 1 and 8 pw-play streams into the
 # Xen sink, and the same streams into PipeWire's support.null-audio-sink in
-# the same run, at quantum 64, 256 and 1024 (48 kHz). CPU is utime+stime
-# from /proc/PID/stat over XENSND_BENCH_SECONDS (default 10) per point.
+# the same run, at quantum 64, 256 and 1024 (48 kHz). CPU is the
+# scheduler's run time of every thread (/proc/PID/task/*/schedstat) over
+# XENSND_BENCH_SECONDS (default 10) per point.
 set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 secs=${XENSND_BENCH_SECONDS:-10}
@@ -22,28 +23,28 @@ measure() {
 		wait_stream_running "$XEN_STREAM" 10
 	fi
 	sleep 2		# links made, quantum settled, node reopened
-	pw0=$(proc_cpu_ticks "$PW_PID"); wp0=$(proc_cpu_ticks "$WP_PID")
-	be0=$(proc_cpu_ticks "$BACKEND_PID")
+	pw0=$(proc_cpu_ns "$PW_PID"); wp0=$(proc_cpu_ns "$WP_PID")
+	be0=$(proc_cpu_ns "$BACKEND_PID")
 	spw0=$(proc_switches "$PW_PID"); swp0=$(proc_switches "$WP_PID")
 	sbe0=$(proc_switches "$BACKEND_PID")
 	sleep "$secs"
-	pw1=$(proc_cpu_ticks "$PW_PID"); wp1=$(proc_cpu_ticks "$WP_PID")
-	be1=$(proc_cpu_ticks "$BACKEND_PID")
+	pw1=$(proc_cpu_ns "$PW_PID"); wp1=$(proc_cpu_ns "$WP_PID")
+	be1=$(proc_cpu_ns "$BACKEND_PID")
 	spw1=$(proc_switches "$PW_PID"); swp1=$(proc_switches "$WP_PID")
 	sbe1=$(proc_switches "$BACKEND_PID")
 	stop_streams
 	# The next point starts with the Xen node suspended (closed in the
 	# backend), as an idle sink is.
 	[ "$target" != "$XEN_SINK" ] || wait_stream_closed "$XEN_STREAM" 20
-	MEAS=$(awk -v t="$CLK_TCK" -v s="$secs" -v a=$((pw1 - pw0)) -v b=$((wp1 - wp0)) \
-		-v c=$((be1 - be0)) 'BEGIN { k = 1000 / t / s;
+	MEAS=$(awk -v s="$secs" -v a=$((pw1 - pw0)) -v b=$((wp1 - wp0)) \
+		-v c=$((be1 - be0)) 'BEGIN { k = 1e-6 / s;
 		printf "%.1f %.1f %.1f\n", a * k, b * k, c * k }')
 	SW=$(awk -v c="$(awk -v q="$q" -v s="$secs" 'BEGIN { print 48000 / q * s }')" \
 		-v a=$((spw1 - spw0)) -v b=$((swp1 - swp0)) -v d=$((sbe1 - sbe0)) \
 		'BEGIN { printf "%.1f/%.1f/%.1f\n", a / c, b / c, d / c }')
 }
 
-echo "CPU per second of audio, ms (utime+stime / $secs s; tick $((1000 / CLK_TCK)) ms), and context switches per graph cycle of pipewire/wireplumber/backend; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "CPU per second of audio, ms (scheduler run time over $secs s), and context switches per graph cycle of pipewire/wireplumber/backend; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 table_header
 for q in $quanta; do
 	set_quantum "$q"
