@@ -96,21 +96,9 @@ stop_hostback() {
 start_session
 wait_node "$HEALTHY_NODE" 15
 # What measures the healthy card is the backend's clock of WRITE arrivals,
-# and xensim's hub carries every event-channel notification: on a busy
-# machine both are at the mercy of the scheduler (on Xen, the hypervisor
-# delivers events at once). Real time for them, below the guest's data
-# loop (PipeWire's own FIFO 88), so the figure is the guest's.
-# The backend above the hub: a hub busy with XenStore work (a card being
-# attached) must not hold up the clock that measures.
-for i in "${!_names[@]}"; do
-	case ${_names[$i]} in
-	xensim) prio=50 ;;
-	xensnd-backend) prio=60 ;;
-	*) continue ;;
-	esac
-	chrt -a -f -p $prio "${_pids[$i]}" >/dev/null 2>&1 ||
-		echo "note: cannot make ${_names[$i]} real-time; the figures include its scheduling"
-done
+# and xensim's hub carries every event-channel notification: real time
+# for them (below the guest's data loop), so the figure is the guest's.
+realtime_dom0 || true
 PW_PID=
 for i in "${!_names[@]}"; do
 	[ "${_names[$i]}" = pipewire ] && PW_PID=${_pids[$i]}
