@@ -472,15 +472,24 @@ static void note_write_gap(struct stream *s, uint64_t now)
 	s->last_write_ns = now;
 }
 
-static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
+/* A READ (capture) or WRITE the stream can serve: opened that way, and
+ * inside the buffer in whole frames. */
+static int check_rw(struct stream *s, bool capture, const struct xensnd_rw_req *rw,
+		    char *err)
 {
-	uint32_t tail, first;
-	int r = check_opened(s, false, err);
+	int r = check_opened(s, capture, err);
 
 	if (r < 0)
 		return r;
-	r = limits_check_rw(s->buffer_sz, s->frame_bytes, rw->offset, rw->length,
-			    err, ERR_MAX);
+	return limits_check_rw(s->buffer_sz, s->frame_bytes, rw->offset, rw->length,
+			       err, ERR_MAX);
+}
+
+static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
+{
+	uint32_t tail, first;
+	int r = check_rw(s, false, rw, err);
+
 	if (r < 0)
 		return r;
 	/* Account the time before this data arrived first, so an underrun
@@ -536,12 +545,8 @@ static void fill_from_input(struct stream *s, uint8_t *out, uint32_t frames)
 static int do_read(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 {
 	uint32_t frames;
-	int r = check_opened(s, true, err);
+	int r = check_rw(s, true, rw, err);
 
-	if (r < 0)
-		return r;
-	r = limits_check_rw(s->buffer_sz, s->frame_bytes, rw->offset, rw->length,
-			    err, ERR_MAX);
 	if (r < 0)
 		return r;
 	stream_update(s, monotonic_ns());
