@@ -42,7 +42,13 @@ for p in off on output input; do
 	grep -qE "^[[:space:]]+$p: " <<<"$cards" || fail "no profile $p in:
 $cards"
 done
-grep -qF "Active Profile: on" <<<"$cards" || fail "active profile is not \"on\""
+# The active one can come a moment after the list (a separate Profile
+# param): wait for it as for the profiles.
+_profile_on() {
+	pactl list cards 2>/dev/null | grep -F "Active Profile: on" >/dev/null
+}
+_wait_for 5 _profile_on ||
+	fail "active profile is not \"on\": $(pactl list cards 2>&1 | grep 'Active Profile')"
 
 sinks=$(pactl list sinks)
 for want in "Name: xensnd_output.0.0.0" "Description: Xen Test Card Speakers" \
