@@ -2093,7 +2093,9 @@ static int impl_node_process(void *object)
 	struct xensnd_pcm *this = object;
 
 	spa_return_val_if_fail(this != NULL, -EINVAL);
-	channel_new_cycle(this);
+	/* A driver did this on its timer, just before this cycle began. */
+	if (this->following)
+		channel_new_cycle(this);
 	return this->ops->process(this);
 }
 
