@@ -98,7 +98,7 @@ int xensnd_front_ring_responses(struct xensnd_front_ring *fr,
 				struct xensnd_resp *out, unsigned int max);
 
 /*
- * Polled: a frontend that reads responses every cycle anyway (a driving
+ * Polled: a frontend that reads responses every cycle anyway (a running
  * PCM node) need not be woken for each. xensnd_front_ring_responses then
  * leaves rsp_event where it is, so the backend's
  * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY stops notifying. Back to notified,
