@@ -26,15 +26,6 @@ NULL_SINK=ref-null
 XEN_STREAM=dom1-vsnd0-pcm0-stream0
 # The WAVs the backend writes go to tmpfs, so the disk is not measured.
 [ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
-# The PID of a process lib.sh started, by its name.
-tracked_pid() {
-	local i
-	for i in "${!_names[@]}"; do
-		[ "${_names[$i]}" = "$1" ] && { echo "${_pids[$i]}"; return 0; }
-	done
-	return 1
-}
-
 # A null sink in the pipewire daemon, as PipeWire's own configs make one:
 # the reference every figure is compared with.
 create_null_sink() {
@@ -63,8 +54,6 @@ bench_stack() {
 	start_session
 	wait_node "$XEN_SINK" 15
 	create_null_sink
-	PW_PID=$(tracked_pid pipewire)
-	WP_PID=$(tracked_pid wireplumber)
 }
 
 proc_cpu_ns() {

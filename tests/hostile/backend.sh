@@ -99,11 +99,6 @@ wait_node "$HEALTHY_NODE" 15
 # and xensim's hub carries every event-channel notification: real time
 # for them (below the guest's data loop), so the figure is the guest's.
 realtime_dom0 || true
-PW_PID=
-for i in "${!_names[@]}"; do
-	[ "${_names[$i]}" = pipewire ] && PW_PID=${_pids[$i]}
-done
-[ -n "$PW_PID" ] || fail "no pipewire pid"
 
 # The graph at one rate and quantum: nothing resamples, the healthy
 # output can be compared bit for bit.

@@ -24,8 +24,9 @@
 #   skip MESSAGE                  exit 77 (meson: skipped)
 #   _track PID NAME / _untrack PID   have the EXIT trap stop (or forget) a
 #                                 process the test started itself
+#   tracked_pid NAME              the PID _track was given for NAME
 # Variables: T (the temp dir), SIM (xensim dir), OUT (backend output dir),
-# GUEST (1), WP_LOG, PW_LOG, BACKEND_LOG, BACKEND_PID, WP_PID.
+# GUEST (1), WP_LOG, PW_LOG, BACKEND_LOG, BACKEND_PID, PW_PID, WP_PID.
 # XENSND_KEEP_TMP=1 keeps T for a post-mortem; TMPDIR moves it.
 #
 # Under a sanitizer build (XENSND_SANITIZE, set by tests/meson.build),
@@ -83,6 +84,15 @@ _untrack() {
 			unset '_pids[i]' '_names[i]'
 		fi
 	done
+}
+
+# The PID of a tracked process by its _track name.
+tracked_pid() {
+	local i
+	for i in "${!_names[@]}"; do
+		[ "${_names[$i]}" = "$1" ] && { echo "${_pids[$i]}"; return 0; }
+	done
+	return 1
 }
 
 # TERM, then KILL after 5 s; reap it if it is our child.
@@ -271,12 +281,14 @@ start_session() {
 
 	xensim exec --dir "$SIM" --domid "$GUEST" -- "${_daemon_env[@]}" \
 		pipewire >"$PW_LOG" 2>&1 &
-	_track $! pipewire
+	PW_PID=$!
+	_track "$PW_PID" pipewire
 	_wait_for 10 _pw_up || fail "pipewire did not come up in 10 s"
 
 	start_wireplumber
 }
 
+PW_PID=
 WP_PID=
 start_wireplumber() {
 	WIREPLUMBER_DEBUG=${WIREPLUMBER_DEBUG:-3} \

@@ -107,17 +107,6 @@ memfd_fds() {
 	echo "$n"
 }
 
-# The PID of a tracked process by its lib.sh name.
-tracked_pid() {
-	local i
-	for i in "${!_names[@]}"; do
-		if [ "${_names[$i]}" = "$1" ]; then
-			echo "${_pids[$i]}"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # resources NAME PID: "NAME rss=KB anon=KB fds=N memfd_maps=N memfd_fds=N"
 resources() {
