@@ -39,6 +39,7 @@ static struct spa_log_topic log_topic = SPA_LOG_TOPIC(0, "spa.xensnd.pcm");
 
 #define DEFAULT_QUANTUM_LIMIT	8192u
 #define BW_PERIOD		(3 * SPA_NSEC_PER_SEC)
+#define HEADROOM_HOLD_NS	(1 * SPA_NSEC_PER_SEC)	/* see raise_headroom */
 
 /* The standard SPA layouts for 1..8 channels (ALSA's default maps). */
 const uint32_t xensnd_channel_layouts[8][8] = {
@@ -582,22 +583,30 @@ uint32_t xensnd_pcm_cycle_frames(struct xensnd_pcm *this)
 	return (uint32_t)SPA_SCALE32_UP(q, rate, grate);
 }
 
-int64_t xensnd_pcm_target(struct xensnd_pcm *this)
+/* The target fill without its headroom. */
+static int64_t target_cycles(struct xensnd_pcm *this)
 {
 	uint32_t q = xensnd_pcm_cycle_frames(this);
 	/* A source waits for two captured periods: the older one's READ is
 	 * surely answered by then. */
 	uint32_t cycles = this->ops->port_direction == SPA_DIRECTION_INPUT ? 1 : 2;
-	return (int64_t)q * cycles + this->props.headroom;
+	return (int64_t)q * cycles;
+}
+
+int64_t xensnd_pcm_target(struct xensnd_pcm *this)
+{
+	return target_cycles(this) + this->props.headroom + this->headroom_boost;
 }
 
 /*
  * Period: api.xensnd.period-frames or the graph quantum, inside the
- * backend's period range. Ring: room for the target fill plus three more
- * periods or quanta, whichever is longer (a cycle writes a whole quantum:
- * a ring sized by a shorter period overflowed and dropped it), and never less than XENSND_PCM_PERIODS periods or
- * XENSND_PCM_MIN_RING_FRAMES), fewer if the configured buffer-size or the
- * backend's buffer range says so; then a small tail for volume/mute.
+ * backend's period range. Ring: room for the target fill with its largest
+ * headroom (raise_headroom) plus three more periods or quanta, whichever
+ * is longer (a cycle writes a whole quantum: a ring sized by a shorter
+ * period overflowed and dropped it), and never less than
+ * XENSND_PCM_PERIODS periods or XENSND_PCM_MIN_RING_FRAMES; fewer if the
+ * configured buffer-size or the backend's buffer range says so, and the
+ * headroom then grows less. Then a small tail for volume/mute.
  */
 static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 {
@@ -610,12 +619,14 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 				frame_bytes - 1) / frame_bytes;
 	uint32_t tail = tail_frames * frame_bytes;
 	uint32_t max_frames, periods, step;
-	uint64_t want;
+	uint64_t want, grown, room;
 
 	if (this->hw.period_min)
 		period = SPA_CLAMP(period, this->hw.period_min, this->hw.period_max);
 	step = SPA_MAX(period, xensnd_pcm_cycle_frames(this));
-	want = SPA_MAX((uint64_t)xensnd_pcm_target(this) + 3ull * step,
+	grown = XENSND_PCM_HEADROOM_GROWTH *
+		(uint64_t)SPA_MAX(this->props.headroom, xensnd_pcm_cycle_frames(this));
+	want = SPA_MAX((uint64_t)target_cycles(this) + grown + 3ull * step,
 		       (uint64_t)XENSND_PCM_MIN_RING_FRAMES);
 	periods = (uint32_t)SPA_MAX((want + period - 1) / period,
 				    (uint64_t)XENSND_PCM_PERIODS);
@@ -638,33 +649,40 @@ static int choose_geometry(struct xensnd_pcm *this, uint32_t frame_bytes)
 	this->opened_cycle = xensnd_pcm_cycle_frames(this);
 	this->n_periods = periods;
 	this->ring_frames = period * periods;
+	room = (uint64_t)this->ring_frames - SPA_MIN((uint64_t)target_cycles(this) + 3ull * step,
+						     (uint64_t)this->ring_frames);
+	this->headroom_max = (uint32_t)SPA_MAX(SPA_MIN(grown, room),
+					       (uint64_t)this->props.headroom);
 	this->ring_bytes = this->ring_frames * frame_bytes;
 	this->volume_offset = this->ring_bytes;
 	this->buffer_bytes = this->ring_bytes + tail;
 	return 0;
 }
 
-static void update_latency(struct xensnd_pcm *this)
+/*
+ * What sits between the graph and the backend's clock: the fill the DLL
+ * keeps (the target). A sink: the first frame of a cycle is played once
+ * the target frames queued before it are (the cycle's own frames come
+ * after it, they add nothing to its latency; tests/bench/latency.sh
+ * measures this to within a few tenths of a ms). A source: the target,
+ * the age of the oldest frame it hands out.
+ */
+static void report_latency(struct xensnd_pcm *this, uint32_t frames)
 {
 	struct xensnd_pcm_port *port = &this->port;
 	enum spa_direction d = this->ops->port_direction;
-	/* What sits between the graph and the backend's clock: the fill the
-	 * DLL keeps (the target). A sink: the first frame of a cycle is
-	 * played once the target frames queued before it are (the cycle's
-	 * own frames come after it, they add nothing to its latency;
-	 * tests/bench/latency.sh measures this to within a few tenths of a
-	 * ms). A source: the target, the age of the oldest frame it hands
-	 * out. */
-	uint32_t frames = 0;
-
-	if (this->stream_open)
-		frames = (uint32_t)xensnd_pcm_target(this);
 	struct spa_latency_info info = SPA_LATENCY_INFO(d);
 
 	info.min_rate = info.max_rate = frames;
 	spa_process_latency_info_add(&this->process_latency, &info);
 	port->latency[d] = info;
 	port_param_changed(this, PORT_Latency);
+}
+
+/* Main loop, while the data path is stopped (it changes the target). */
+static void update_latency(struct xensnd_pcm *this)
+{
+	report_latency(this, this->stream_open ? (uint32_t)xensnd_pcm_target(this) : 0);
 }
 
 static int send_rw_payload(struct xensnd_pcm *this, uint8_t op, uint32_t length)
@@ -853,25 +871,35 @@ static void reopen_for_quantum(struct xensnd_pcm *this)
 		xensnd_pcm_fail(this, res, "cannot reopen the stream for the new quantum");
 }
 
-static int do_rearm_reopen(struct spa_loop *loop, bool async, uint32_t seq,
-			   const void *data, size_t size, void *user_data)
+/* Data loop: take its requests over. The new target, or -1 if unchanged. */
+static int do_take_requests(struct spa_loop *loop, bool async, uint32_t seq,
+			    const void *data, size_t size, void *user_data)
 {
 	struct xensnd_pcm *this = user_data;
+
 	this->reopen_pending = false;
-	return 0;
+	if (!this->latency_pending)
+		return -1;
+	this->latency_pending = false;
+	return (int)SPA_MIN(xensnd_pcm_target(this), (int64_t)INT32_MAX);
 }
 
-/* Main loop: the data loop signalled reopen_source. */
-static void on_reopen_event(struct spa_source *source)
+/* Main loop: the data loop signalled main_source. */
+static void on_main_event(struct spa_source *source)
 {
 	struct xensnd_pcm *this = source->data;
 	uint64_t count;
+	int target;
 
 	if (spa_system_eventfd_read(this->main_system, source->fd, &count) < 0)
 		return;
 	/* First let the data loop ask again: if the quantum went back and
 	 * this reopen is skipped, a later change must still get one. */
-	spa_loop_invoke(this->data_loop, do_rearm_reopen, 0, NULL, 0, true, this);
+	target = spa_loop_invoke(this->data_loop, do_take_requests, 0, NULL, 0, true, this);
+	if (target >= 0 && this->stream_open) {
+		report_latency(this, (uint32_t)target);
+		emit_port_info(this, false);
+	}
 	reopen_for_quantum(this);
 }
 
@@ -887,7 +915,7 @@ void xensnd_pcm_request_reopen(struct xensnd_pcm *this)
 	if (this->reopen_pending || this->props.period_frames != 0)
 		return;
 	this->reopen_pending = true;
-	spa_system_eventfd_write(this->data_system, this->reopen_source.fd, 1);
+	spa_system_eventfd_write(this->data_system, this->main_source.fd, 1);
 }
 
 /* --------------------------------------------------------- data loop */
@@ -1059,6 +1087,49 @@ uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
 	return frames;
 }
 
+/*
+ * The graph ran late: the backend was left with less than the target
+ * minus half the headroom, a stall in the guest of the kind the headroom
+ * is there to absorb. As PulseAudio raises its wake-up watermark, the
+ * headroom doubles, up to headroom_max, until the stream stops (an idle
+ * node suspends, so the next play starts low again). The DLL then runs
+ * the graph a little faster until the fill reaches the new target:
+ * nothing is dropped and no silence is inserted. Sinks only: a source's
+ * fill falls when the backend is late, not the graph. Not in the first
+ * second either: the first cycles make links and fault pages in, which
+ * says nothing of the rest.
+ */
+static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
+			   int64_t target)
+{
+	uint32_t cycle = xensnd_pcm_cycle_frames(this);
+	uint32_t headroom = this->props.headroom + this->headroom_boost;
+	bool low = delay < target - (int64_t)SPA_MAX(headroom, cycle) / 2;
+	uint32_t raised;
+
+	/* Once per shortfall: the fill first climbs back to the new target. */
+	if (this->headroom_filling) {
+		this->headroom_filling = low;
+		return;
+	}
+	if (SPA_LIKELY(!low) || headroom >= this->headroom_max ||
+	    now < this->started_ns + HEADROOM_HOLD_NS)
+		return;
+	raised = SPA_MIN(SPA_MAX(2 * headroom, headroom + cycle), this->headroom_max);
+	this->headroom_boost = raised - this->props.headroom;
+	spa_log_info(this->log, "%p: %s: the graph ran late, the backend had %" PRIi64
+		     " of %" PRIi64 " frames left: headroom raised to %u frames "
+		     "(%.1f ms) until the stream stops; api.xensnd.headroom sets "
+		     "where it starts", this, this->name, delay, target, raised,
+		     raised * 1e3 / SPA_MAX(this->rate, 1u));
+	/* Reach the new target in about a second, then settle again. */
+	spa_dll_set_bw(&this->dll, SPA_DLL_BW_MAX, cycle, this->rate);
+	this->cycle_time = this->next_time;
+	this->headroom_filling = true;
+	this->latency_pending = true;
+	spa_system_eventfd_write(this->data_system, this->main_source.fd, 1);
+}
+
 double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 			      int64_t delay, int64_t target)
 {
@@ -1074,6 +1145,8 @@ double xensnd_pcm_update_time(struct xensnd_pcm *this, uint64_t now,
 		spa_dll_set_bw(&this->dll, SPA_DLL_BW_MAX, cycle, this->rate);
 		this->next_time = now;
 		this->cycle_time = now;
+	} else if (playback) {
+		raise_headroom(this, now, delay, target);
 	}
 	this->max_error = SPA_MAX(256.0, cycle / 2.0);
 	err = SPA_CLAMP(err, -this->max_error, this->max_error);
@@ -1464,6 +1537,9 @@ static int do_stream_stop(struct spa_loop *loop, bool async, uint32_t seq,
 	this->tracking = false;
 	this->freerun = false;
 	this->reopen_pending = false;
+	this->latency_pending = false;
+	this->headroom_filling = false;
+	this->headroom_boost = 0;
 	/* From here the main thread may free or reallocate the buffer. */
 	this->ring_data = NULL;
 	set_timers(this);
@@ -2296,13 +2372,13 @@ int xensnd_pcm_clear(struct spa_handle *handle)
 		spa_system_close(this->data_system, this->timer_source.fd);
 		this->timer_source.fd = -1;
 	}
-	if (this->reopen_source_added) {
-		spa_loop_remove_source(this->main_loop, &this->reopen_source);
-		this->reopen_source_added = false;
+	if (this->main_source_added) {
+		spa_loop_remove_source(this->main_loop, &this->main_source);
+		this->main_source_added = false;
 	}
-	if (this->reopen_source.fd >= 0) {
-		spa_system_close(this->main_system, this->reopen_source.fd);
-		this->reopen_source.fd = -1;
+	if (this->main_source.fd >= 0) {
+		spa_system_close(this->main_system, this->main_source.fd);
+		this->main_source.fd = -1;
 	}
 	if (this->sync_fd >= 0) {
 		spa_system_close(this->main_system, this->sync_fd);
@@ -2358,7 +2434,7 @@ int xensnd_pcm_init(struct xensnd_pcm *this, const struct xensnd_pcm_dir_ops *op
 
 	this->ops = ops;
 	this->sync_fd = -1;
-	this->reopen_source.fd = -1;
+	this->main_source.fd = -1;
 	this->timer_source.fd = -1;
 	this->log = spa_support_find(support, n_support, SPA_TYPE_INTERFACE_Log);
 	spa_log_topic_init(this->log, &log_topic);
@@ -2393,19 +2469,19 @@ int xensnd_pcm_init(struct xensnd_pcm *this, const struct xensnd_pcm_dir_ops *op
 	if (this->sync_fd < 0)
 		return this->sync_fd;
 	/* From here on every failure path releases what init took. */
-	this->reopen_source.func = on_reopen_event;
-	this->reopen_source.data = this;
-	this->reopen_source.fd = spa_system_eventfd_create(this->main_system,
+	this->main_source.func = on_main_event;
+	this->main_source.data = this;
+	this->main_source.fd = spa_system_eventfd_create(this->main_system,
 			SPA_FD_CLOEXEC | SPA_FD_NONBLOCK);
-	this->reopen_source.mask = SPA_IO_IN;
-	this->reopen_source.rmask = 0;
-	if (this->reopen_source.fd < 0) {
-		res = this->reopen_source.fd;
+	this->main_source.mask = SPA_IO_IN;
+	this->main_source.rmask = 0;
+	if (this->main_source.fd < 0) {
+		res = this->main_source.fd;
 		goto fail;
 	}
-	if ((res = spa_loop_add_source(this->main_loop, &this->reopen_source)) < 0)
+	if ((res = spa_loop_add_source(this->main_loop, &this->main_source)) < 0)
 		goto fail;
-	this->reopen_source_added = true;
+	this->main_source_added = true;
 
 	this->node.iface = SPA_INTERFACE_INIT(SPA_TYPE_INTERFACE_Node, SPA_VERSION_NODE,
 					      &impl_node, this);

@@ -24,8 +24,9 @@
  * callback at once, in the caller's thread. A reopen run that way blocked
  * the data loop (nobody read the CLOSE/OPEN responses, both timed out) and
  * freed the buffer under the process() that asked for it. So the data
- * loop asks for a reopen by signalling `reopen_source`, an eventfd source
- * on the main loop, and the main thread does it.
+ * loop asks for a reopen (or a new Latency, see pcm.c raise_headroom) by
+ * signalling `main_source`, an eventfd source on the main loop, and the
+ * main thread does it.
  *
  * The stream buffer: the main thread allocates, grants and frees it; the
  * data loop reaches it only through `ring_data`, which do_stream_start sets
@@ -80,6 +81,9 @@
 /* Frames kept in the backend beyond the cycle's own: the notification path
  * (event channel, and the hub under xensim) has a few ms of jitter. */
 #define XENSND_PCM_DEFAULT_HEADROOM	256
+/* After the graph ran late the headroom may grow to this many times its
+ * start (or one cycle, if that is more), until the stream stops. */
+#define XENSND_PCM_HEADROOM_GROWTH	4
 /* The ring holds at least this much, whatever the quantum. */
 #define XENSND_PCM_MIN_RING_FRAMES	2048
 /* Volume as sent to the backend is clamped to this floor (0.001 dB). */
@@ -227,9 +231,9 @@ struct xensnd_pcm {
 	uint32_t volume_offset;		/* tail area for SET_VOLUME/MUTE payloads */
 	uint32_t buffer_bytes;		/* ring + tail: OPEN's buffer_sz */
 
-	/* ---- the data loop asks the main loop to re-OPEN ---- */
-	struct spa_source reopen_source;	/* eventfd on the main loop */
-	bool reopen_source_added;
+	/* ---- the data loop asks the main loop to re-OPEN or report ---- */
+	struct spa_source main_source;		/* eventfd on the main loop */
+	bool main_source_added;
 
 	/* ---- a main-thread request waiting for its response ---- */
 	int sync_fd;			/* eventfd, signalled by the data loop */
@@ -257,6 +261,13 @@ struct xensnd_pcm {
 	bool failed;			/* data loop hit an error, reported once */
 	bool reopen_pending;		/* asked the main loop to re-OPEN (until
 					 * the next start or stop) */
+	bool latency_pending;		/* asked it to report the new target */
+	/* Frames added to api.xensnd.headroom because the graph ran late,
+	 * up to headroom_max (set at OPEN: the ring has room for it); back
+	 * to 0 when the stream stops. */
+	uint32_t headroom_boost;
+	uint32_t headroom_max;
+	bool headroom_filling;		/* raised; the fill is not there yet */
 	uint64_t next_time;
 	uint64_t cycle_time;		/* when the current cycle started */
 	struct spa_dll dll;
