@@ -2,8 +2,9 @@
 # Benchmark: the smallest stable quantum. 8 pw-play streams (XENSND_BENCH_STREAMS)
 # into the Xen sink for XENSND_BENCH_QUANTUM_SECONDS (default 60) at each
 # quantum from 1024 down to 32 (48 kHz); prints the backend's underruns
-# (its state file) and the graph's xruns (the driver's "client too slow"
-# lines) at each, the graph's xruns with PipeWire's null sink as the
+# (its state file), the graph's xruns (the driver's "client too slow"
+# lines) and the headroom the node ended with (it raises it when the graph
+# runs late) at each, the graph's xruns with PipeWire's null sink as the
 # reference, and the smallest quantum with none.
 set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
@@ -24,6 +25,13 @@ graph_xruns() {
 		awk '{ n += 1 + $1 } END { print n + 0 }'
 }
 
+# The node's headroom at the end of the play that began at log line $1:
+# its last "headroom raised to N frames", or "not raised".
+headroom_since() {
+	tail -n +"$1" "$WP_LOG" | { grep -a -o 'headroom raised to [0-9]*' || true; } |
+		awk '{ h = $4 } END { if (h) print h " frames (raised)"; else print "not raised" }'
+}
+
 echo "Smallest stable quantum: $n streams, $secs s each; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 # A first play warms the stack up (the first graph with these streams,
 # page faults in three processes), so the first point measures its
@@ -39,12 +47,13 @@ smallest=none
 stable=yes
 for q in $quanta; do
 	set_quantum "$q"
+	l0=$(($(wc -l <"$WP_LOG") + 1))
 	play_streams "$n" "$XEN_SINK" "$T/tone.wav"
 	wait_stream_running "$XEN_STREAM" 10
 	sleep 1		# the node reopened for the quantum
 	u0=$(backend_underruns); x0=$(graph_xruns)
 	sleep "$secs"
-	u1=$(backend_underruns); x1=$(graph_xruns)
+	u1=$(backend_underruns); x1=$(graph_xruns); h=$(headroom_since "$l0")
 	stop_streams
 	wait_stream_closed "$XEN_STREAM" 20
 	play_streams "$n" "$NULL_SINK" "$T/tone.wav"
@@ -54,7 +63,7 @@ for q in $quanta; do
 	r1=$(graph_xruns)
 	stop_streams
 	row "stable quantum" "q=$q, $n streams, $secs s" \
-		"xen sink: $((u1 - u0)) backend underruns, $((x1 - x0)) graph xruns" \
+		"xen sink: $((u1 - u0)) backend underruns, $((x1 - x0)) graph xruns, headroom $h" \
 		"null sink: $((r1 - r0)) graph xruns" "-"
 	# The smallest of an unbroken run of clean quanta from the top.
 	if [ "$stable" = yes ] && [ $((u1 - u0 + x1 - x0)) -eq 0 ]; then
