@@ -79,15 +79,20 @@ check_latency() {
 	echo "ok: $1: the sink reports $want frames of latency"
 }
 
+# Play the tone; FROM: the log line the play starts at.
+start_play() {
+	FROM=$(($(wc -l <"$WP_LOG") + 1))
+	pw-play --target "$NODE" "$T/tone.wav" &
+	PLAYER=$!
+	_track "$PLAYER" pw-play
+	wait_stream_running "$STREAM"
+}
+
 # The stop comes after the node's first second (no raise there: the
 # first cycles say nothing of the rest), well before the play ends.
-from=$(($(wc -l <"$WP_LOG") + 1))
-pw-play --target "$NODE" "$T/tone.wav" &
-player=$!
-_track "$player" pw-play
-wait_stream_running "$STREAM"
+start_play
 sleep 1.5
-check_latency "before the stall" "$from"
+check_latency "before the stall" "$FROM"
 before=$(raises)
 kill -STOP "$PW_PID"
 sleep 0.048
@@ -96,9 +101,9 @@ _wait_for 2 _raised_since "$before" ||
 	fail "the graph ran 48 ms late and the headroom was not raised"
 echo "ok: $(grep -a "headroom raised to" "$WP_LOG" | tail -n 1 |
 	sed -n 's/.*: \(the graph ran late.*ms)\).*/\1/p')"
-check_latency "after the raise" "$from"
-wait "$player" || fail "pw-play failed"
-_untrack "$player"
+check_latency "after the raise" "$FROM"
+wait "$PLAYER" || fail "pw-play failed"
+_untrack "$PLAYER"
 under=$(stream_state "$STREAM" | sed -n 's/.* underruns=\([0-9]*\) .*/\1/p')
 [ "$under" = 0 ] || fail "the backend underran $under times"
 wait_stream_closed "$STREAM"
@@ -107,10 +112,6 @@ wait_stream_closed "$STREAM"
 echo "ok: bit-exact across the stall and the raise, no underrun"
 
 # Suspended (CLOSE): the next play starts from the configured headroom.
-from=$(($(wc -l <"$WP_LOG") + 1))
-pw-play --target "$NODE" "$T/tone.wav" &
-player=$!
-_track "$player" pw-play
-wait_stream_running "$STREAM"
-check_latency "the next play" "$from"
+start_play
+check_latency "the next play" "$FROM"
 echo "PASS: a late graph raises the sink's headroom once, losing nothing; the next open starts afresh"
