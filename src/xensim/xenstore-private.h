@@ -29,6 +29,11 @@
 #define XS_QUOTA_WATCHES_PER_DOMAIN	128	/* E2BIG */
 #define XS_QUOTA_TRANSACTIONS_PER_DOMAIN 10	/* ENOSPC */
 #define XS_QUOTA_PERMS_PER_NODE		5	/* ENOSPC */
+/* Nodes one transaction accesses, and changes it logs (XSA-326: C
+ * xenstored limits the nodes, oxenstored the requests, both to 1024);
+ * beyond, its requests get ENOSPC until it ends. What it remembers for
+ * the commit then stays bounded. */
+#define XS_QUOTA_TRANSACTION_NODES	1024	/* ENOSPC */
 /* Even dom0 gets ENOSPC beyond this many entries in one SET_PERMS. */
 #define XS_MAX_PERMS			64
 
@@ -192,6 +197,8 @@ int xs_txn_end(struct xs_conn *conn, struct xs_txn *txn,
 void xs_txn_free_all(struct xs_conn *conn);
 /* Remember the state of path as the transaction first sees it. */
 void xs_txn_note(struct xs_op_ctx *ctx, const char *path);
+/* A guest's transaction that reached XS_QUOTA_TRANSACTION_NODES. */
+bool xs_txn_over_quota(const struct xs_conn *conn, const struct xs_txn *txn);
 /* Remember a change for the commit; 0 or ENOMEM. */
 int xs_txn_log(struct xs_op_ctx *ctx, const struct xs_request *req);
 

@@ -87,6 +87,13 @@ int xs_txn_start(struct xs_conn *conn, const struct xs_request *req,
 	return xs_reply_add(reply, id, strlen(id) + 1);
 }
 
+bool xs_txn_over_quota(const struct xs_conn *conn, const struct xs_txn *txn)
+{
+	return conn->domain->domid != 0 &&
+	       (txn->naccessed >= XS_QUOTA_TRANSACTION_NODES ||
+		txn->nops >= XS_QUOTA_TRANSACTION_NODES);
+}
+
 void xs_txn_note(struct xs_op_ctx *ctx, const char *path)
 {
 	struct xs_txn *txn = ctx->txn;

@@ -361,6 +361,11 @@ static void process_request(struct xs_conn *conn, const struct xs_request *req)
 			send_error(conn, req, ENOENT);
 			return;
 		}
+		if (req->hdr.type != XS_TRANSACTION_END &&
+		    xs_txn_over_quota(conn, txn)) {
+			send_error(conn, req, ENOSPC);
+			return;
+		}
 	}
 	reply = malloc(sizeof(*reply));
 	if (!reply) {

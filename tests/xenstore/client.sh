@@ -12,6 +12,7 @@ in_dom 4 "$client" quota-size
 in_dom 4 "$client" quota-watches
 in_dom 4 "$client" quota-txns
 in_dom 4 "$client" quota-txn-nodes
+in_dom 4 "$client" quota-txn-size
 in_dom 4 "$client" raw
 in_dom 0 "$client" raw
 in_dom 0 "$client" slow

@@ -12,6 +12,8 @@
  *   xs-client quota-txns     open transactions per domain (ENOSPC)
  *   xs-client quota-txn-nodes  transactions cannot add up past the node
  *                            quota: the second commit is refused
+ *   xs-client quota-txn-size  nodes accessed and changes logged in one
+ *                            transaction (ENOSPC; it can still end)
  *   xs-client chown          a guest cannot give its node away (EPERM)
  *   xs-client big-dir        a directory longer than one message
  *   xs-client raw            malformed wire messages, on raw sockets
@@ -264,6 +266,42 @@ static int test_quota_txn_nodes(void)
 	return failures ? 1 : 0;
 }
 
+/* One transaction may access 1024 nodes and log 1024 changes (XSA-326);
+ * past either its requests fail with ENOSPC, but it can still end, and
+ * the next transaction starts afresh. */
+static int test_quota_txn_size(void)
+{
+	struct xs_handle *h = open_store();
+	xs_transaction_t t = xs_transaction_start(h);
+	char path[64];
+	int i;
+
+	check(t != XBT_NULL, "a transaction");
+	for (i = 0; i < 1100 && put(h, t, "data/tr", "x"); i++)
+		;
+	check(i == 1024, "1024 writes of one node in it (got %d)", i);
+	check(errno == ENOSPC, "then ENOSPC (%s)", strerror(errno));
+	check(xs_read(h, t, "data/tr", NULL) == NULL && errno == ENOSPC,
+	      "for reads too (%s)", strerror(errno));
+	check(xs_transaction_end(h, t, true), "it still ends");
+
+	t = xs_transaction_start(h);
+	check(t != XBT_NULL, "another transaction");
+	for (i = 0; i < 1100; i++) {
+		snprintf(path, sizeof(path), "data/none/%d", i);
+		if (xs_read(h, t, path, NULL) == NULL && errno != ENOENT)
+			break;
+	}
+	check(i < 1024 && errno == ENOSPC,
+	      "reads of missing nodes stop at the node quota (%d, %s)", i, strerror(errno));
+	check(xs_transaction_end(h, t, true), "it still ends");
+	t = xs_transaction_start(h);
+	check(t != XBT_NULL && put(h, t, "data/tr", "y") && xs_transaction_end(h, t, false),
+	      "the next one writes and commits (%s)", strerror(errno));
+	xs_close(h);
+	return failures ? 1 : 0;
+}
+
 static int test_chown(void)
 {
 	struct xs_handle *h = open_store();
@@ -463,6 +501,7 @@ static const struct {
 	{ "quota-watches", test_quota_watches },
 	{ "quota-txns", test_quota_txns },
 	{ "quota-txn-nodes", test_quota_txn_nodes },
+	{ "quota-txn-size", test_quota_txn_size },
 	{ "chown", test_chown },
 	{ "big-dir", test_big_dir },
 	{ "raw", test_raw },
