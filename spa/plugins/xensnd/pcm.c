@@ -1107,7 +1107,7 @@ static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
 	bool low = delay < target - (int64_t)SPA_MAX(headroom, cycle) / 2;
 	uint32_t raised;
 
-	/* Once per shortfall: the fill first climbs back to the new target. */
+	/* Once per shortfall: the fill first climbs back above the new mark. */
 	if (this->headroom_filling) {
 		this->headroom_filling = low;
 		return;
