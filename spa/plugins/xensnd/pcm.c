@@ -1088,23 +1088,25 @@ uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
 }
 
 /*
- * The graph ran late: the backend was left with less than the target
- * minus half the headroom, a stall in the guest of the kind the headroom
- * is there to absorb. As PulseAudio raises its wake-up watermark, the
- * headroom doubles, up to headroom_max, until the stream stops (an idle
- * node suspends, so the next play starts low again). The DLL then runs
- * the graph a little faster until the fill reaches the new target:
- * nothing is dropped and no silence is inserted. Sinks only: a source's
- * fill falls when the backend is late, not the graph. Not in the first
- * second either: the first cycles make links and fault pages in, which
- * says nothing of the rest.
+ * The graph ran late: a driving sink's timer found its last cycle not
+ * processed yet, and the backend left with less than half the headroom.
+ * (A graph one cycle late leaves it the headroom, which happens when
+ * links come and go; a cycle processed without data is no stall either:
+ * the stream ended, the graph is idle.) As PulseAudio raises its wake-up
+ * watermark, the headroom doubles, up to headroom_max, until the stream
+ * stops (an idle node suspends, so the next play starts low again). The
+ * DLL then runs the graph a little faster until the fill reaches the new
+ * target: nothing is dropped and no silence is inserted. Sinks only: a
+ * source's fill falls when the backend is late, not the graph. Not in
+ * the first second either: the first cycles make links and fault pages
+ * in, which says nothing of the rest.
  */
 static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
 			   int64_t target)
 {
 	uint32_t cycle = xensnd_pcm_cycle_frames(this);
 	uint32_t headroom = this->props.headroom + this->headroom_boost;
-	bool low = delay < target - (int64_t)SPA_MAX(headroom, cycle) / 2;
+	bool low = delay < target - cycle - (int64_t)headroom / 2;
 	uint32_t raised;
 
 	/* Once per shortfall: the fill first climbs back above the new mark. */
@@ -1112,8 +1114,8 @@ static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
 		this->headroom_filling = low;
 		return;
 	}
-	if (SPA_LIKELY(!low) || headroom >= this->headroom_max ||
-	    now < this->started_ns + HEADROOM_HOLD_NS)
+	if (SPA_LIKELY(!low) || this->cycle_processed || this->following ||
+	    headroom >= this->headroom_max || now < this->started_ns + HEADROOM_HOLD_NS)
 		return;
 	raised = SPA_MIN(SPA_MAX(2 * headroom, headroom + cycle), this->headroom_max);
 	this->headroom_boost = raised - this->props.headroom;
@@ -1279,6 +1281,7 @@ static void on_timeout(struct spa_source *source)
 		return;
 	xensnd_pcm_update_time(this, now, this->ops->delay(this, now),
 			       xensnd_pcm_target(this));
+	this->cycle_processed = false;
 	set_timeout(this, this->next_time);
 	this->ops->cycle(this);
 }
@@ -2172,6 +2175,7 @@ static int impl_node_process(void *object)
 	/* A driver did this on its timer, just before this cycle began. */
 	if (this->following)
 		channel_new_cycle(this);
+	this->cycle_processed = true;
 	return this->ops->process(this);
 }
 
