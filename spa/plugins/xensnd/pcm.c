@@ -1089,9 +1089,10 @@ uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
 
 /*
  * The graph ran late: a driving sink's timer found its last cycle not
- * processed yet, and the backend left with less than half the headroom.
- * (A graph one cycle late leaves it the headroom, which happens when
- * links come and go; a cycle processed without data is no stall either:
+ * processed yet, and the backend left with less than 3/4 of the
+ * headroom. (A graph one cycle late leaves it the whole headroom, which
+ * happens when links come and go; the quarter is for the DLL's
+ * wandering. A cycle processed without data is no stall either:
  * the stream ended, the graph is idle.) As PulseAudio raises its wake-up
  * watermark, the headroom doubles, up to headroom_max, until the stream
  * stops (an idle node suspends, so the next play starts low again). The
@@ -1106,7 +1107,7 @@ static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
 {
 	uint32_t cycle = xensnd_pcm_cycle_frames(this);
 	uint32_t headroom = this->props.headroom + this->headroom_boost;
-	bool low = delay < target - cycle - (int64_t)headroom / 2;
+	bool low = delay < target - cycle - (int64_t)headroom / 4;
 	uint32_t raised;
 
 	/* Once per shortfall: the fill first climbs back above the new mark. */

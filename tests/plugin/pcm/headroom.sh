@@ -8,10 +8,10 @@
 # api.xensnd.headroom again.
 #
 # Quantum 256 and headroom 3072 (69 ms of fill) in both builds: a stop
-# that takes 37 to 69 ms of it is late enough to raise (a cycle and half
-# the headroom) and short enough not to underrun. The node sees up to 2
-# cycles (11 ms) less of a 56 ms stop: pipewire runs the cycle it owes at
-# once.
+# that takes 21 to 69 ms of it is late enough to raise (a cycle and a
+# quarter of the headroom) and short enough not to underrun. The node
+# sees up to 2 cycles (11 ms) less of a 56 ms stop: pipewire runs the
+# cycle it owes at once.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib.sh"
