@@ -1088,12 +1088,10 @@ uint64_t xensnd_pcm_backend_frames(struct xensnd_pcm *this, uint64_t now)
 }
 
 /*
- * The graph ran late: a driving sink's timer found its last cycle not
- * processed yet, and the backend left with less than 3/4 of the
- * headroom. (A graph one cycle late leaves it the whole headroom, which
- * happens when links come and go; the quarter is for the DLL's
- * wandering. A cycle processed without data is no stall either:
- * the stream ended, the graph is idle.) As PulseAudio raises its wake-up
+ * The graph ran late: a driving sink's timer found the backend left
+ * with less than 3/4 of the headroom. (A graph one cycle late leaves it
+ * the whole headroom, which happens when links come and go; the quarter
+ * is for the DLL's wandering.) As PulseAudio raises its wake-up
  * watermark, the headroom doubles, up to headroom_max, until the stream
  * stops (an idle node suspends, so the next play starts low again). The
  * DLL then runs the graph a little faster until the fill reaches the new
@@ -1115,8 +1113,8 @@ static void raise_headroom(struct xensnd_pcm *this, uint64_t now, int64_t delay,
 		this->headroom_filling = low;
 		return;
 	}
-	if (SPA_LIKELY(!low) || this->cycle_processed || this->following ||
-	    headroom >= this->headroom_max || now < this->started_ns + HEADROOM_HOLD_NS)
+	if (SPA_LIKELY(!low) || this->following || headroom >= this->headroom_max ||
+	    now < this->started_ns + HEADROOM_HOLD_NS)
 		return;
 	raised = SPA_MIN(SPA_MAX(2 * headroom, headroom + cycle), this->headroom_max);
 	this->headroom_boost = raised - this->props.headroom;
@@ -1282,7 +1280,6 @@ static void on_timeout(struct spa_source *source)
 		return;
 	xensnd_pcm_update_time(this, now, this->ops->delay(this, now),
 			       xensnd_pcm_target(this));
-	this->cycle_processed = false;
 	set_timeout(this, this->next_time);
 	this->ops->cycle(this);
 }
@@ -2176,7 +2173,6 @@ static int impl_node_process(void *object)
 	/* A driver did this on its timer, just before this cycle began. */
 	if (this->following)
 		channel_new_cycle(this);
-	this->cycle_processed = true;
 	return this->ops->process(this);
 }
 

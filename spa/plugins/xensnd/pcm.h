@@ -268,7 +268,6 @@ struct xensnd_pcm {
 	uint32_t headroom_boost;
 	uint32_t headroom_max;
 	bool headroom_filling;		/* raised; the fill is not there yet */
-	bool cycle_processed;		/* process() ran since the last timer */
 	uint64_t next_time;
 	uint64_t cycle_time;		/* when the current cycle started */
 	struct spa_dll dll;
