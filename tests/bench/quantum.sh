@@ -25,11 +25,11 @@ graph_xruns() {
 		awk '{ n += 1 + $1 } END { print n + 0 }'
 }
 
-# The node's headroom at the end of the play that began at log line $1:
-# its last "headroom raised to N frames", or "not raised".
+# The node's headroom at the end of the play that began at log line $1.
 headroom_since() {
-	tail -n +"$1" "$WP_LOG" | { grep -a -o 'headroom raised to [0-9]*' || true; } |
-		awk '{ h = $4 } END { if (h) print h " frames (raised)"; else print "not raised" }'
+	local h
+	h=$(raised_headroom "$1")
+	if [ -n "$h" ]; then echo "$h frames (raised)"; else echo "not raised"; fi
 }
 
 echo "Smallest stable quantum: $n streams, $secs s each; load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -64,3 +64,10 @@ node_id() {
 		/^[[:space:]]*id [0-9]+,/ { id = $2; sub(",", "", id) }
 		$0 ~ "node.name = \"" name "\"" && !found { print id; found = 1 }'
 }
+
+# The headroom a sink raised to since line FROM of wireplumber's log
+# (its last "headroom raised to N frames"), or nothing if it did not.
+raised_headroom() {
+	tail -n +"$1" "$WP_LOG" | { grep -a -o 'headroom raised to [0-9]*' || true; } |
+		awk '{ h = $4 } END { if (h) print h }'
+}

@@ -68,8 +68,9 @@ _raised_since() {
 # The headroom the node runs with: the last raise since log line $1, or
 # the configured 3072 (a sanitized build may also raise on its own).
 headroom_since() {
-	tail -n +"$1" "$WP_LOG" | { grep -a -o 'headroom raised to [0-9]*' || true; } |
-		awk '{ h = $4 } END { print h ? h : 3072 }'
+	local h
+	h=$(raised_headroom "$1")
+	echo "${h:-3072}"
 }
 
 _latency_is() {
