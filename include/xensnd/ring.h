@@ -127,6 +127,7 @@ struct xensnd_back_ring {
 	struct xensnd_event_page *evt_page;
 	uint32_t evt_prod;		/* private: the event page's in_prod is ours */
 	uint16_t evt_id;
+	bool polled;
 	char error[160];
 };
 
@@ -141,6 +142,16 @@ void xensnd_back_ring_init(struct xensnd_back_ring *br, void *ring_page,
  */
 int xensnd_back_ring_requests(struct xensnd_back_ring *br,
 			      struct xensnd_req *out, unsigned int max);
+
+/*
+ * Polled: a backend that reads the ring at every tick of its own clock
+ * anyway (a running playback stream) need not be woken for each WRITE.
+ * xensnd_back_ring_requests then leaves req_event where it is, so the
+ * frontend's RING_PUSH_REQUESTS_AND_CHECK_NOTIFY stops notifying. Back to
+ * notified, req_event is armed at once; read the ring after, for what came
+ * before.
+ */
+void xensnd_back_ring_poll(struct xensnd_back_ring *br, bool polled);
 
 /* Post a response; *notify as RING_PUSH_RESPONSES_AND_CHECK_NOTIFY. */
 int xensnd_back_ring_respond(struct xensnd_back_ring *br,

@@ -274,11 +274,21 @@ int xensnd_back_ring_requests(struct xensnd_back_ring *br,
 			br->ring.req_cons++;
 			n++;
 		}
-		if (n == max || RING_REQUEST_CONS_OVERFLOW(&br->ring, br->ring.req_cons))
+		if (n == max || br->polled ||
+		    RING_REQUEST_CONS_OVERFLOW(&br->ring, br->ring.req_cons))
 			break;
 		RING_FINAL_CHECK_FOR_REQUESTS(&br->ring, more);
 	} while (more);
 	return (int)n;
+}
+
+void xensnd_back_ring_poll(struct xensnd_back_ring *br, bool polled)
+{
+	br->polled = polled;
+	if (!polled) {
+		br->ring.sring->req_event = br->ring.req_cons + 1;
+		xen_mb();	/* armed before the caller looks at req_prod again */
+	}
 }
 
 int xensnd_back_ring_respond(struct xensnd_back_ring *br,

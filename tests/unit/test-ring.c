@@ -190,6 +190,46 @@ static void test_notify(struct check *c)
 	CHECKED(c, "notification hold-off both ways (RING_*_AND_CHECK_NOTIFY)");
 }
 
+/* Either end polled is not woken while it polls, and is at once after. */
+static void test_polled(struct check *c)
+{
+	struct pair p;
+	struct xensnd_req req, got[4];
+	struct xensnd_resp resp = { .operation = XENSND_OP_CLOSE }, out[4];
+	bool notify = false;
+
+	if (!CHECK(c, pair_init(&p)))
+		return;
+	xensnd_back_ring_poll(&p.br, true);
+	xensnd_req_close(&req);
+	xensnd_front_ring_push(&p.fr, &req, &notify);
+	CHECK(c, notify);		/* req_event starts at 1 */
+	CHECK_EQ(c, xensnd_back_ring_requests(&p.br, got, 4), 1);
+	xensnd_front_ring_push(&p.fr, &req, &notify);
+	CHECK(c, !notify);		/* a polled back did not ask for it */
+	CHECK_EQ(c, xensnd_back_ring_requests(&p.br, got + 1, 3), 1);
+	xensnd_back_ring_poll(&p.br, false);
+	xensnd_front_ring_push(&p.fr, &req, &notify);
+	CHECK(c, notify);		/* armed again by leaving polled mode */
+	CHECK_EQ(c, xensnd_back_ring_requests(&p.br, got + 2, 2), 1);
+
+	xensnd_front_ring_poll(&p.fr, true);
+	for (int i = 0; i < 3; i++) {
+		resp.id = got[i].id;
+		xensnd_back_ring_respond(&p.br, &resp, &notify);
+		CHECK(c, notify == (i == 0));	/* rsp_event starts at 1 */
+		CHECK_EQ(c, xensnd_front_ring_responses(&p.fr, out, 4), 1);
+	}
+	xensnd_front_ring_poll(&p.fr, false);
+	xensnd_front_ring_push(&p.fr, &req, &notify);
+	CHECK_EQ(c, xensnd_back_ring_requests(&p.br, got, 4), 1);
+	resp.id = got[0].id;
+	xensnd_back_ring_respond(&p.br, &resp, &notify);
+	CHECK(c, notify);
+	pair_free(&p);
+	CHECKED(c, "a polled end is not notified, and is again once notified");
+}
+
 static void test_wrap(struct check *c)
 {
 	struct pair p;
@@ -403,6 +443,7 @@ int main(void)
 
 	test_round_trip(&c);
 	test_notify(&c);
+	test_polled(&c);
 	test_wrap(&c);
 	test_hostile_backend(&c);
 	test_hostile_frontend(&c);
