@@ -293,19 +293,6 @@ static void arm_timer(struct stream *s)
 	timerfd_settime(s->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static void on_timer(struct loop_source *src, uint32_t events)
-{
-	struct stream *s = src->data;
-	uint64_t expirations;
-
-	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
-		return;
-	s->timer_ns = monotonic_ns();
-	stream_update(s, s->timer_ns);
-	arm_timer(s);
-	backend_state_changed(s->be);
-}
-
 /* Silent for a second, or for two periods if those are longer. */
 #define CLOCK_SILENT_NS	1000000000u
 
@@ -466,10 +453,13 @@ static void note_write_gap(struct stream *s, uint64_t now)
 		period_ns = (uint64_t)s->period_sz / s->frame_bytes * 1000000000ull / s->rate;
 		if (gap / 1000 > s->max_write_gap_us)
 			s->max_write_gap_us = gap / 1000;
+		if (s->polled_since_write)
+			period_ns *= 2;
 		if (gap > period_ns + LATE_WRITE_SLACK_NS)
 			s->late_writes++;
 	}
 	s->last_write_ns = now;
+	s->polled_since_write = s->ch.ring.polled;
 }
 
 /* A READ (capture) or WRITE the stream can serve: opened that way, and
@@ -726,14 +716,32 @@ static void handle_request(struct stream *s, const struct xensnd_req *req,
 		backend_state_flush(s->be, true);
 }
 
+/*
+ * Polled while a running playback stream has a period queued, what the
+ * clock's next tick plays: a WRITE need not wake us then, that tick reads
+ * it (one wake-up per period instead of two). Below that every request is
+ * served as it comes, so a frontend that waits for each answer (Linux's
+ * xen-snd-front does) refills at its own pace.
+ */
+static bool ring_polled(const struct stream *s)
+{
+	return s->opened && s->run == RUN_RUNNING && !s->cfg->capture &&
+	       s->period_sz > 0 && s->q_len >= s->period_sz;
+}
+
 /* Returns -EPROTO when the card must be disconnected. */
 static int serve_requests(struct stream *s)
 {
 	struct xensnd_req reqs[XENSND_RING_SIZE];
-	bool notify = false;
+	bool notify = false, polled;
 	int n;
 
 	do {
+		/* Leaving polled mode arms req_event before reading, so a
+		 * WRITE that came meanwhile is read now or notified. */
+		polled = ring_polled(s);
+		xensnd_back_ring_poll(&s->ch.ring, polled);
+		s->polled_since_write |= polled;
 		n = xensnd_back_ring_requests(&s->ch.ring, reqs, XENSND_RING_SIZE);
 		if (n < 0)
 			return n;
@@ -746,27 +754,51 @@ static int serve_requests(struct stream *s)
 				return -EPROTO;
 			notify |= nfy;
 		}
-	} while (n == (int)XENSND_RING_SIZE);
+	} while (n == (int)XENSND_RING_SIZE || polled != ring_polled(s));
 	if (notify)
 		xensnd_back_channel_notify(&s->ch);
 	arm_timer(s);
 	return 0;
 }
 
+/* The card goes with its ring: frees s, so nothing may use it after. */
+static void stream_fail(struct stream *s, int err)
+{
+	char why[300];
+
+	snprintf(why, sizeof(why), "%s: %s", s->name,
+		 err == -EPROTO ? s->ch.ring.error : strerror(-err));
+	card_fail(s->card, why);
+}
+
 static void on_channel(struct loop_source *src, uint32_t events)
 {
 	struct stream *s = src->data;
-	char why[300];
 	bool requests = false;
 	int r = xensnd_back_channel_pending(&s->ch, &requests);
 
 	if (r == 0 && requests)
 		r = serve_requests(s);
-	if (r < 0) {
-		snprintf(why, sizeof(why), "%s: %s", s->name,
-			 r == -EPROTO ? s->ch.ring.error : strerror(-r));
-		card_fail(s->card, why);	/* frees s: nothing after this */
+	if (r < 0)
+		stream_fail(s, r);
+}
+
+/* A tick also reads the ring: a polled stream's WRITEs wait for it. */
+static void on_timer(struct loop_source *src, uint32_t events)
+{
+	struct stream *s = src->data;
+	uint64_t expirations;
+	int r;
+
+	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
+		return;
+	s->timer_ns = monotonic_ns();
+	stream_update(s, s->timer_ns);
+	if ((r = serve_requests(s)) < 0) {
+		stream_fail(s, r);	/* frees s */
+		return;
 	}
+	backend_state_changed(s->be);
 }
 
 /* ---- life ---- */

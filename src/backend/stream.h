@@ -85,6 +85,9 @@ struct stream {
 	 * guest shows here before it underruns), and the last WRITE's time. */
 	uint64_t max_write_gap_us;
 	uint64_t late_writes;		/* gaps over a period + LATE_WRITE_SLACK_NS */
+	/* The ring was polled since the last WRITE: the next one may have
+	 * waited up to a period for the clock's tick to read it. */
+	bool polled_since_write;
 	/* Refusals logged in the current second, and those not logged. */
 	uint64_t refusal_window_ns;
 	uint32_t refusals_logged;

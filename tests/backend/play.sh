@@ -36,6 +36,26 @@ a_law      8000   2  1600   4096    1024
 mu_law     8000   1  1600   4096    512
 s16_be     44100  2  4410   16384   4096
 MATRIX
+# A frontend that waits for each WRITE's answer, in quarter periods (as
+# Linux's xen-snd-front writes what ALSA hands it). The backend reads a
+# running stream's ring only at its clock's ticks while a period is
+# queued; below that it must answer each WRITE at once, or such a writer
+# gets one quarter period per tick and underruns.
+"$WAVTOOL" gen s16_le 48000 2 48000 "$DIR/in.wav"
+# Underruns before the file's end (192000 octets), where the queue runs
+# dry before the STOP comes; from the log, as the card's state line goes
+# with the card.
+: >"$BACKEND_LOG"
+front 1 play 0 "$DIR/in.wav" --format s16_le --buffer 38400 --period 1920 --chunk 480 \
+	>"$DIR/play.out" || fail "quarter-period WRITEs: play failed"
+"$WAVTOOL" same s16_le "$DIR/in.wav" "$OUT/dom1-vsnd0-pcm0-stream0.$n.wav" >/dev/null ||
+	fail "quarter-period WRITEs: output is not what was sent"
+underruns=$(sed -n 's/.*underrun at position \([0-9]*\):.*/\1/p' "$BACKEND_LOG" |
+	awk '$1 < 192000' | wc -l)
+[ "$underruns" = 0 ] || fail "quarter-period WRITEs, each waited for: $underruns underruns"
+ok "1 s in quarter-period WRITEs, each waited for: bit-exact, no underrun before the end ($(grep cur_pos "$DIR/play.out"))"
+n=$((n + 1))
+
 # Closed but still connected: only the ring and event pages stay mapped.
 front_bg 1 "$DIR/hold.out" play 0 "$DIR/in.wav" --format s16_be --buffer 16384 --hold-ms 3000
 wait_for "the stream is closed, the card still connected" 'grep -q "^played" "$DIR/hold.out"'

@@ -5,8 +5,8 @@
  *
  *   testfront [--dev D] query S [--format F] [--rate R] [--channels C]
  *   testfront [--dev D] play S FILE.wav --format F [--buffer OCTETS]
- *             [--period OCTETS] [--repeat N] [--pause-at OCTETS --pause-ms MS]
- *             [--hold-ms MS]
+ *             [--period OCTETS] [--chunk OCTETS] [--repeat N]
+ *             [--pause-at OCTETS --pause-ms MS] [--hold-ms MS]
  *   testfront [--dev D] record S OUT.wav --format F --rate R --channels C
  *             --frames N [--buffer OCTETS] [--period OCTETS]
  *   testfront [--dev D] volume S --format F --rate R --channels C
@@ -16,6 +16,8 @@
  *   testfront [--dev D] hostile S RULE --format F --rate R --channels C
  *             (RULE: see cmd_hostile; exit 0 when refused or survived)
  *
+ * --chunk: play WRITEs this long (default a period), each one waited for,
+ * as Linux's xen-snd-front writes what ALSA hands it.
  * --hold-ms keeps the card (and for volume, the stream) open that long,
  * or until SIGUSR1.
  * S is the stream's position in the card (PCMs in order). Every command
@@ -54,7 +56,7 @@ struct args {
 	const char *file;
 	int format;
 	uint32_t rate, channels, frames;
-	uint32_t buffer, period;
+	uint32_t buffer, period, chunk;
 	unsigned repeat;
 	uint64_t pause_at;
 	unsigned pause_ms, hold_ms;
@@ -409,6 +411,7 @@ static int play_once(struct tracker *t, struct xensnd_front_buffer *buf,
 		     uint64_t base)
 {
 	uint64_t total = w->size, written = 0;
+	uint32_t chunk = a->chunk ? a->chunk : period;
 	bool paused_once = false;
 	uint64_t deadline;
 	int r;
@@ -416,7 +419,7 @@ static int play_once(struct tracker *t, struct xensnd_front_buffer *buf,
 	/* Prefill, start, then keep the buffer full as CUR_POS frees room. */
 	uint64_t first = total < buf->size ? total : buf->size;
 
-	r = write_range(t, buf, w->data, w->size, 0, first, period);
+	r = write_range(t, buf, w->data, w->size, 0, first, chunk);
 	written = first;
 	if (r == 0)
 		r = send_trigger(t, XENSND_OP_TRIGGER_START);
@@ -450,12 +453,12 @@ static int play_once(struct tracker *t, struct xensnd_front_buffer *buf,
 			if (r < 0)
 				return r;
 		}
-		if (written < total && t->position - base + buf->size >= written + period) {
+		if (written < total && t->position - base + buf->size >= written + chunk) {
 			uint64_t to = t->position - base + buf->size;
 
 			if (to > total)
 				to = total;
-			r = write_range(t, buf, w->data, w->size, written, to, period);
+			r = write_range(t, buf, w->data, w->size, written, to, chunk);
 			if (r < 0)
 				return r;
 			written = to;
@@ -1189,6 +1192,7 @@ static int parse_args(struct args *a, int argc, char **argv)
 		else if (!strcmp(k, "--frames")) a->frames = (uint32_t)atol(v);
 		else if (!strcmp(k, "--buffer")) a->buffer = (uint32_t)atol(v);
 		else if (!strcmp(k, "--period")) a->period = (uint32_t)atol(v);
+		else if (!strcmp(k, "--chunk")) a->chunk = (uint32_t)atol(v);
 		else if (!strcmp(k, "--repeat")) a->repeat = (unsigned)atoi(v);
 		else if (!strcmp(k, "--pause-at")) a->pause_at = (uint64_t)atoll(v);
 		else if (!strcmp(k, "--pause-ms")) a->pause_ms = (unsigned)atoi(v);
