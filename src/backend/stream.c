@@ -277,11 +277,15 @@ static void arm_timer(struct stream *s)
 
 	if (s->opened && s->run == RUN_RUNNING) {
 		uint64_t queued = s->q_len / s->frame_bytes;
+		uint64_t played = s->position / s->frame_bytes;
 
 		period = s->period_sz ? s->period_sz / s->frame_bytes : 0;
 		if (period == 0)
 			period = s->rate / 100 ? s->rate / 100 : 1;	/* 10 ms */
-		next = (s->device_frames / period + 1) * period;
+		/* Wake where the position (what was played: an underrun holds
+		 * it back against the clock) reaches the next period, as a
+		 * period interrupt comes: each tick then has one to report. */
+		next = s->device_frames + (played / period + 1) * period - played;
 		/* Wake when the queue runs dry if that comes first, so its
 		 * last frames are reported when they are really played. */
 		if (!s->cfg->capture && queued > 0 && s->device_frames + queued < next)
