@@ -487,8 +487,10 @@ static int do_write(struct stream *s, const struct xensnd_rw_req *rw, char *err)
 	if (r < 0)
 		return r;
 	/* Account the time before this data arrived first, so an underrun
-	 * does not swallow it. */
-	stream_update(s, monotonic_ns());
+	 * does not swallow it. Read from a polled ring, it came before the
+	 * tick that reads it, and that tick accounts the time after. */
+	if (!s->ch.ring.polled)
+		stream_update(s, monotonic_ns());
 	if (rw->length > s->buffer_sz - s->q_len) {
 		snprintf(err, ERR_MAX, "%u octets do not fit: %u of %u queued "
 			 "(wait for CUR_POS)", rw->length, s->q_len, s->buffer_sz);
@@ -787,7 +789,12 @@ static void on_channel(struct loop_source *src, uint32_t events)
 		stream_fail(s, r);
 }
 
-/* A tick also reads the ring: a polled stream's WRITEs wait for it. */
+/*
+ * A polled stream's WRITEs came before this tick: they are queued before
+ * the clock consumes, as a device finds in its buffer what was written
+ * before it got there. After it the queue left decides how the ring is
+ * read until the next tick.
+ */
 static void on_timer(struct loop_source *src, uint32_t events)
 {
 	struct stream *s = src->data;
@@ -796,13 +803,16 @@ static void on_timer(struct loop_source *src, uint32_t events)
 
 	if (read(s->timer_fd, &expirations, sizeof(expirations)) < 0)
 		return;
+	if (s->ch.ring.polled && (r = serve_requests(s)) < 0)
+		goto fail;
 	s->timer_ns = monotonic_ns();
 	stream_update(s, s->timer_ns);
-	if ((r = serve_requests(s)) < 0) {
-		stream_fail(s, r);	/* frees s */
-		return;
-	}
+	if ((r = serve_requests(s)) < 0)
+		goto fail;
 	backend_state_changed(s->be);
+	return;
+fail:
+	stream_fail(s, r);	/* frees s */
 }
 
 /* ---- life ---- */
