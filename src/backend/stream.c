@@ -763,7 +763,6 @@ static int serve_requests(struct stream *s)
 	} while (n == (int)XENSND_RING_SIZE || polled != ring_polled(s));
 	if (notify)
 		xensnd_back_channel_notify(&s->ch);
-	arm_timer(s);
 	return 0;
 }
 
@@ -785,8 +784,11 @@ static void on_channel(struct loop_source *src, uint32_t events)
 
 	if (r == 0 && requests)
 		r = serve_requests(s);
-	if (r < 0)
+	if (r < 0) {
 		stream_fail(s, r);
+		return;
+	}
+	arm_timer(s);	/* the requests may have started, moved or ended it */
 }
 
 /*
@@ -809,6 +811,7 @@ static void on_timer(struct loop_source *src, uint32_t events)
 	stream_update(s, s->timer_ns);
 	if ((r = serve_requests(s)) < 0)
 		goto fail;
+	arm_timer(s);
 	backend_state_changed(s->be);
 	return;
 fail:
