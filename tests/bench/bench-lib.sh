@@ -21,6 +21,28 @@ here_bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here_bench/../plugin/lib.sh"
 . "$here_bench/../plugin/pcm/common-pcm.sh"
 
+# XENSND_BENCH_PIPEWIRE=DIR: run the PipeWire that pipewire-prefix.sh
+# unpacked in DIR (daemon, tools, libpipewire, modules, SPA plugins)
+# instead of the system's. WirePlumber stays the system's. Its configs
+# go to the private XDG_CONFIG_HOME once there is one (use_prefix_configs),
+# where they override the system's and the benchmarks' fragments still
+# apply (PIPEWIRE_CONFIG_DIR would hide those).
+use_pipewire_prefix() {
+	local root=$1/root lib
+	lib=$(echo "$root"/usr/lib/*-linux-gnu)
+	[ -x "$root/usr/bin/pipewire" ] && [ -d "$lib/spa-0.2" ] ||
+		fail "XENSND_BENCH_PIPEWIRE=$1 holds no unpacked PipeWire: run tests/bench/pipewire-prefix.sh $1"
+	export PATH=$root/usr/bin:$PATH LD_LIBRARY_PATH=$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	export SPA_PLUGIN_DIR=$XENSND_BUILD_ROOT/spa/plugins:$lib/spa-0.2
+	export PIPEWIRE_MODULE_DIR=$lib/pipewire-0.3
+}
+use_prefix_configs() {
+	[ -n "${XENSND_BENCH_PIPEWIRE:-}" ] || return 0
+	mkdir -p "$XDG_CONFIG_HOME/pipewire"
+	cp "$XENSND_BENCH_PIPEWIRE"/root/usr/share/pipewire/*.conf "$XDG_CONFIG_HOME/pipewire/"
+}
+[ -z "${XENSND_BENCH_PIPEWIRE:-}" ] || use_pipewire_prefix "$XENSND_BENCH_PIPEWIRE"
+
 XEN_SINK=xensnd_output.0.0.0
 NULL_SINK=ref-null
 XEN_STREAM=dom1-vsnd0-pcm0-stream0
@@ -41,6 +63,7 @@ create_null_sink() {
 # bench_stack [BACKEND-ARG...]
 bench_stack() {
 	stack_init
+	use_prefix_configs
 	_need sox pw-play pw-cli pw-metadata
 	STATE=$T/backend-state
 	start_sim
