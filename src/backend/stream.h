@@ -84,7 +84,7 @@ struct stream {
 	/* The longest wait between two WRITEs while running (a stalled
 	 * guest shows here before it underruns), and the last WRITE's time. */
 	uint64_t max_write_gap_us;
-	uint64_t late_writes;		/* gaps over a period + LATE_WRITE_SLACK_NS */
+	uint64_t late_writes;		/* gaps over a period (two if polled) + slack */
 	/* The ring was polled since the last WRITE: the next one may have
 	 * waited up to a period for the clock's tick to read it. */
 	bool polled_since_write;
