@@ -284,11 +284,12 @@ int xensnd_back_ring_requests(struct xensnd_back_ring *br,
 
 void xensnd_back_ring_poll(struct xensnd_back_ring *br, bool polled)
 {
-	br->polled = polled;
-	if (!polled) {
+	/* Notified all along, each final check armed req_event already. */
+	if (!polled && br->polled) {
 		br->ring.sring->req_event = br->ring.req_cons + 1;
 		xen_mb();	/* armed before the caller looks at req_prod again */
 	}
+	br->polled = polled;
 }
 
 int xensnd_back_ring_respond(struct xensnd_back_ring *br,
