@@ -37,5 +37,7 @@ for deb in "$dir/debs"/*.deb; do
 	dpkg-deb -x "$deb" "$dir/root"
 done
 lib=$(echo "$dir"/root/usr/lib/*-linux-gnu)
-version=$(LD_LIBRARY_PATH=$lib "$dir/root/usr/bin/pipewire" --version | sed -n 's/^Linked with libpipewire //p')
-echo "pipewire-prefix: PipeWire $version unpacked in $dir/root"
+# tests/bench/run prints it with the figures.
+LD_LIBRARY_PATH=$lib "$dir/root/usr/bin/pipewire" --version |
+	sed -n 's/^Linked with libpipewire //p' >"$dir/version"
+echo "pipewire-prefix: PipeWire $(cat "$dir/version") unpacked in $dir/root"
